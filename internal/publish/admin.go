@@ -1,0 +1,85 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// TopicSpec is a topic the product needs, with the settings used when it
+// creates it.
+type TopicSpec struct {
+	Name       string
+	Partitions int
+	Compacted  bool
+}
+
+// ErrMissingTopics reports topics that do not exist while creation was not
+// asked for.
+var ErrMissingTopics = errors.New("topics missing")
+
+// EnsureTopics checks that every topic in specs exists. With create, it
+// creates the missing ones (replication factor: the broker's default);
+// without, a missing topic is an error naming it. transport may be nil.
+func EnsureTopics(ctx context.Context, brokers []string, transport *kafka.Transport,
+	specs []TopicSpec, create bool) error {
+	c := &kafka.Client{Addr: addr(brokers)}
+	if transport != nil {
+		c.Transport = transport
+	}
+	missing, err := missingTopics(ctx, c, specs)
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	if !create {
+		var names []string
+		for _, s := range missing {
+			names = append(names, s.Name)
+		}
+		return fmt.Errorf("%w: %s (create them, or set Q2K_KAFKA_CREATE_TOPICS=true for development)",
+			ErrMissingTopics, strings.Join(names, ", "))
+	}
+	return createTopics(ctx, c, missing)
+}
+
+func missingTopics(ctx context.Context, c *kafka.Client, specs []TopicSpec) ([]TopicSpec, error) {
+	md, err := c.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("read kafka metadata: %w", err)
+	}
+	have := make(map[string]bool, len(md.Topics))
+	for _, t := range md.Topics {
+		have[t.Name] = t.Error == nil
+	}
+	var missing []TopicSpec
+	for _, s := range specs {
+		if !have[s.Name] {
+			missing = append(missing, s)
+		}
+	}
+	return missing, nil
+}
+
+func createTopics(ctx context.Context, c *kafka.Client, specs []TopicSpec) error {
+	req := &kafka.CreateTopicsRequest{}
+	for _, s := range specs {
+		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: -1}
+		if s.Compacted {
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+		}
+		req.Topics = append(req.Topics, tc)
+	}
+	resp, err := c.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	for name, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package qualys
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// API paths below /api/<version>/.
+const (
+	DetectionPath = "fo/asset/host/vm/detection/"
+	HostListPath  = "fo/asset/host/"
+)
+
+// DefaultAPIVersion is the current Host List Detection API version.
+const DefaultAPIVersion = "5.0"
+
+// ClientConfig configures a Client. Zero values mean the defaults.
+type ClientConfig struct {
+	// BaseURL is the API server of the subscription's platform, e.g.
+	// https://qualysapi.qg2.apps.qualys.com, or a private cloud's.
+	BaseURL string
+	// APIVersion is the version path segment; default DefaultAPIVersion.
+	APIVersion string
+	User       string
+	Password   string
+	// RequestedWith is the X-Requested-With header the API requires on every
+	// call; default "qualys2kafka".
+	RequestedWith string
+	// HTTP sends the requests; default a client with no overall timeout, as
+	// detection pages can stream for many minutes.
+	HTTP *http.Client
+}
+
+// Client calls the Qualys VM API: it authenticates, sends parameters as a
+// POST form and turns error responses into errors. It does not paginate or
+// retry. It is safe for concurrent use.
+type Client struct {
+	base          *url.URL
+	version       string
+	user, pass    string
+	requestedWith string
+	http          *http.Client
+}
+
+// NewClient returns a Client for cfg, or an error if the base URL is not an
+// absolute http or https URL.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("qualys base url %q is not an absolute http(s) url", cfg.BaseURL)
+	}
+	c := &Client{
+		base:          base,
+		version:       cfg.APIVersion,
+		user:          cfg.User,
+		pass:          cfg.Password,
+		requestedWith: cfg.RequestedWith,
+		http:          cfg.HTTP,
+	}
+	if c.version == "" {
+		c.version = DefaultAPIVersion
+	}
+	if c.requestedWith == "" {
+		c.requestedWith = "qualys2kafka"
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	return c, nil
+}
+
+// APIVersion returns the API version the client calls.
+func (c *Client) APIVersion() string { return c.version }
+
+// URL returns the absolute URL of an API path.
+func (c *Client) URL(path string) string {
+	return c.base.String() + "/api/" + c.version + "/" + path
+}
+
+// Response is a successful API response whose body is still to be read.
+// The caller must close Body.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   io.ReadCloser
+}
+
+// TransportError is a response that is neither data nor an API error
+// document: an HTML page from a proxy, an unexpected status with no XML.
+type TransportError struct {
+	HTTPStatus  int
+	ContentType string
+	Excerpt     string // the start of the body, for the log
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("unexpected http %d response (%s): %q", e.HTTPStatus, e.ContentType, e.Excerpt)
+}
+
+// maxErrorBody bounds how much of a non-data response is read.
+const maxErrorBody = 64 << 10
+
+// Post sends params as a form to an API path. It returns the response when
+// the status is 200 and the body is not HTML; an error document still
+// arrives this way with status 200 and is the decoder's to find. Other
+// statuses become an *APIError when the body is an error document, else a
+// *TransportError. Cancelling ctx aborts the request and the body read.
+func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL(path),
+		strings.NewReader(params.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("build request for %s: %w", path, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Requested-With", c.requestedWith)
+	req.SetBasicAuth(c.user, c.pass)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("post %s: %w", path, err)
+	}
+	if resp.StatusCode == http.StatusOK && !isHTML(resp.Header) {
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body}, nil
+	}
+
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return nil, classify(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+}
+
+// classify turns a response that carries no data into an error.
+func classify(status int, contentType string, body []byte) error {
+	if apiErr := parseErrorDocument(status, body); apiErr != nil {
+		return apiErr
+	}
+	excerpt := strings.Join(strings.Fields(string(body)), " ")
+	if len(excerpt) > 200 {
+		excerpt = excerpt[:200]
+	}
+	return &TransportError{HTTPStatus: status, ContentType: contentType, Excerpt: excerpt}
+}
+
+// parseErrorDocument returns the API error in body, or nil if body is not
+// an error document.
+func parseErrorDocument(status int, body []byte) *APIError {
+	x := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := x.Token()
+		if err != nil {
+			return nil
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			if !IsErrorRoot(start.Name.Local) {
+				return nil
+			}
+			return DecodeError(x, start, status)
+		}
+	}
+}
+
+func isHTML(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mt == "text/html"
+}
+
+// IsPermanent reports whether err is an API answer that retrying the same
+// request cannot change: bad parameters, credentials, account state.
+func IsPermanent(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.Code {
+	case CodeConcurrencyLimit, CodeRateLimit:
+		return false
+	}
+	return apiErr.HTTPStatus < 500
+}
