@@ -1,0 +1,166 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/linkedin/goavro/v2"
+
+	"github.com/q2k/qualys2kafka/internal/qualys"
+	"github.com/q2k/qualys2kafka/schemas"
+)
+
+// Framing puts Avro binary data into a Kafka message value and takes it out
+// again. SingleObject, the default, needs nothing but the schema.
+//
+// TODO(registry): a Confluent wire-format framing (byte 0, 4-byte
+// big-endian schema ID, Avro binary) implements this once the registry
+// client that hands out schema IDs exists.
+type Framing interface {
+	// AppendValue appends the framed encoding of native, per c, to dst and
+	// returns the extended slice.
+	AppendValue(dst []byte, c *goavro.Codec, native any) ([]byte, error)
+	// NativeFromValue decodes a whole value framed by AppendValue with c.
+	// It fails when the value names another schema.
+	NativeFromValue(c *goavro.Codec, value []byte) (any, error)
+	// ContentType returns the content-type header of values framed with c.
+	ContentType(c *goavro.Codec) string
+}
+
+// SingleObject frames values in Avro single-object encoding: the marker
+// bytes C3 01, the 8-byte little-endian CRC-64-AVRO (Rabin) fingerprint of
+// the schema's canonical form, then the Avro binary datum. A consumer
+// holding schemas/ can find the schema of any value by its fingerprint.
+//
+// Its content type is
+//
+//	application/vnd.apache.avro+binary; encoding=single-object; schema=<full name>; fingerprint=<16 hex digits>
+//
+// where the fingerprint is the unsigned 64-bit value in hex (the header
+// bytes hold it little-endian, so in reverse order).
+type SingleObject struct{}
+
+// AppendValue implements Framing.
+func (SingleObject) AppendValue(dst []byte, c *goavro.Codec, native any) ([]byte, error) {
+	return c.SingleFromNative(dst, native)
+}
+
+// NativeFromValue implements Framing. A value with another fingerprint
+// fails with a *SchemaMismatchError.
+func (SingleObject) NativeFromValue(c *goavro.Codec, value []byte) (any, error) {
+	fp, body, err := goavro.FingerprintFromSOE(value)
+	if err != nil {
+		return nil, fmt.Errorf("not avro single-object encoding: %w", err)
+	}
+	if fp != c.Rabin {
+		return nil, &SchemaMismatchError{Fingerprint: fp, Want: c.Rabin}
+	}
+
+	native, rest, err := c.NativeFromBinary(body)
+	if err != nil {
+		return nil, fmt.Errorf("avro binary: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%d bytes after the avro datum", len(rest))
+	}
+	return native, nil
+}
+
+// ContentType implements Framing.
+func (SingleObject) ContentType(c *goavro.Codec) string {
+	name := c.TypeName()
+	return fmt.Sprintf(
+		"application/vnd.apache.avro+binary; encoding=single-object; schema=%s; fingerprint=%016x",
+		name.String(), c.Rabin)
+}
+
+// SchemaMismatchError reports a value written with a schema this build
+// does not hold: a newer producer, or another topic's data.
+type SchemaMismatchError struct {
+	Fingerprint uint64 // of the value's writer schema
+	Want        uint64 // of the schema this build decodes
+}
+
+func (e *SchemaMismatchError) Error() string {
+	return fmt.Sprintf("value written with schema fingerprint %016x, want %016x",
+		e.Fingerprint, e.Want)
+}
+
+// Encoder encodes detections as records of schemas.Detection and decodes
+// their values. It is safe for concurrent use.
+type Encoder struct {
+	codec       *goavro.Codec
+	framing     Framing
+	contentType string
+}
+
+// NewEncoder returns an Encoder of the embedded detection schema that frames
+// values in single-object encoding.
+func NewEncoder() (*Encoder, error) {
+	return NewEncoderFraming(SingleObject{})
+}
+
+// NewEncoderFraming returns an Encoder of the embedded detection schema that
+// frames values with f.
+func NewEncoderFraming(f Framing) (*Encoder, error) {
+	c, err := goavro.NewCodec(schemas.Detection)
+	if err != nil {
+		return nil, fmt.Errorf("detection schema: %w", err)
+	}
+
+	return &Encoder{codec: c, framing: f, contentType: f.ContentType(c)}, nil
+}
+
+// Fingerprint returns the CRC-64-AVRO fingerprint of the detection schema.
+func (e *Encoder) Fingerprint() uint64 {
+	return e.codec.Rabin
+}
+
+// Encode returns the record of one detection of host h. It fails when m has
+// no RunID or ObservedAt, or when goavro rejects the datum (a bug: Native
+// always matches the schema); the error names the host ID and QID.
+func (e *Encoder) Encode(m Meta, h *qualys.Host, d *qualys.Detection) (Record, error) {
+	if m.RunID == "" || m.ObservedAt.IsZero() {
+		return Record{}, errors.New("encode detection: meta needs a run ID and an observed time")
+	}
+
+	native := Native(m, h, d)
+	value, err := e.framing.AppendValue(make([]byte, 0, 512+len(d.Results)), e.codec, native)
+	if err != nil {
+		return Record{}, fmt.Errorf("encode detection host %d qid %d: %w", h.ID, d.QID, err)
+	}
+
+	status := native["detection"].(map[string]any)["status"].(string)
+	return Record{
+		Key:   Key(m.Subscription, h.ID, d),
+		Value: value,
+		Headers: []Header{
+			{Key: HeaderStatus, Value: []byte(status)},
+			{Key: HeaderHostID, Value: strconv.AppendInt(nil, h.ID, 10)},
+			{Key: HeaderQID, Value: strconv.AppendInt(nil, d.QID, 10)},
+			{Key: HeaderRunID, Value: []byte(m.RunID)},
+			{Key: HeaderContentType, Value: []byte(e.contentType)},
+		},
+		Status:  status,
+		EventID: native["event_id"].(string),
+		HostID:  h.ID,
+		QID:     d.QID,
+	}, nil
+}
+
+// Decode returns the native form (see Native) of a value produced by Encode
+// with the same framing. It fails on a value that is not so framed, and
+// with a *SchemaMismatchError on one written with another schema.
+func (e *Encoder) Decode(value []byte) (map[string]any, error) {
+	native, err := e.framing.NativeFromValue(e.codec, value)
+	if err != nil {
+		return nil, fmt.Errorf("decode detection: %w", err)
+	}
+
+	m, ok := native.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("decode detection: got %T, want a record", native)
+	}
+	return m, nil
+}
