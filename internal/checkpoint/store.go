@@ -1,0 +1,202 @@
+// Package checkpoint keeps the sync position in a compacted Kafka topic, so
+// that the service holds no state of its own and a restarted pod goes on
+// where the last one stopped.
+//
+// It stores what it is given; deciding when a checkpoint may move (only
+// after every record of a sync was acknowledged) is the caller's job.
+package checkpoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Version is the format of the checkpoint values this code writes.
+const Version = 1
+
+// Checkpoint is the position of the last completed sync.
+type Checkpoint struct {
+	Version int `json:"version"`
+	// ServerTime is the API server's clock when the sync started (the
+	// DATETIME of its first response). The next incremental sync asks for
+	// changes since then, minus an overlap.
+	ServerTime   time.Time `json:"server_time"`
+	RunID        string    `json:"run_id"`
+	Mode         string    `json:"mode"` // full or incremental
+	CompletedAt  time.Time `json:"completed_at"`
+	Records      int64     `json:"records"`
+	Subscription string    `json:"subscription,omitempty"`
+}
+
+// Store reads and writes one subscription's checkpoint. It is safe for
+// concurrent use.
+type Store struct {
+	topic  string
+	key    []byte
+	client *kafka.Client
+	writer *kafka.Writer
+}
+
+// NewStore returns a Store for the checkpoint topic. subscription names the
+// subscription whose checkpoint this is ("" for a single one), so that
+// several deployments can share a topic. transport may be nil.
+func NewStore(brokers []string, transport *kafka.Transport, topic, subscription string) *Store {
+	s := &Store{
+		topic:  topic,
+		key:    []byte("sync/" + subscription),
+		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second},
+		writer: &kafka.Writer{
+			Addr:         kafka.TCP(brokers...),
+			Topic:        topic,
+			Balancer:     kafka.Murmur2Balancer{},
+			RequiredAcks: kafka.RequireAll,
+			BatchTimeout: time.Millisecond,
+			WriteTimeout: 30 * time.Second,
+		},
+	}
+	if transport != nil {
+		s.client.Transport = transport
+		s.writer.Transport = transport
+	}
+	return s
+}
+
+// Save writes c and returns once all in-sync replicas acknowledged it.
+func (s *Store) Save(ctx context.Context, c Checkpoint) error {
+	c.Version = Version
+	value, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode checkpoint: %w", err)
+	}
+	if err := s.writer.WriteMessages(ctx, kafka.Message{Key: s.key, Value: value}); err != nil {
+		return fmt.Errorf("write checkpoint to %s: %w", s.topic, err)
+	}
+	return nil
+}
+
+// ErrUnknownFormat reports a stored checkpoint this code cannot read. It is
+// never treated as "no checkpoint": that would turn an incremental sync
+// into a full one without anyone asking.
+var ErrUnknownFormat = errors.New("unknown checkpoint format")
+
+// Load returns the latest checkpoint, and false if none was ever saved.
+func (s *Store) Load(ctx context.Context) (Checkpoint, bool, error) {
+	value, err := s.latest(ctx)
+	if err != nil || value == nil {
+		return Checkpoint{}, false, err
+	}
+	var c Checkpoint
+	if err := json.Unmarshal(value, &c); err != nil {
+		return Checkpoint{}, false, fmt.Errorf("%w in %s: %w", ErrUnknownFormat, s.topic, err)
+	}
+	if c.Version != Version || c.ServerTime.IsZero() {
+		return Checkpoint{}, false, fmt.Errorf("%w in %s: version %d, server_time %v",
+			ErrUnknownFormat, s.topic, c.Version, c.ServerTime)
+	}
+	return c, true, nil
+}
+
+// Close releases the writer's connections.
+func (s *Store) Close() error { return s.writer.Close() }
+
+// latest reads every partition of the topic to its end and returns the
+// last value written under the store's key, or nil.
+func (s *Store) latest(ctx context.Context) ([]byte, error) {
+	md, err := s.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{s.topic}})
+	if err != nil {
+		return nil, fmt.Errorf("read metadata of %s: %w", s.topic, err)
+	}
+	if len(md.Topics) != 1 || md.Topics[0].Error != nil {
+		return nil, fmt.Errorf("checkpoint topic %s: not found", s.topic)
+	}
+
+	var value []byte
+	var at time.Time
+	for _, p := range md.Topics[0].Partitions {
+		v, t, err := s.latestIn(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil && (value == nil || t.After(at)) {
+			value, at = v, t
+		}
+	}
+	return value, nil
+}
+
+// latestIn returns the last value under the key in one partition and the
+// time it was written.
+func (s *Store) latestIn(ctx context.Context, partition int) ([]byte, time.Time, error) {
+	offsets, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
+		Topics: map[string][]kafka.OffsetRequest{s.topic: {
+			kafka.FirstOffsetOf(partition), kafka.LastOffsetOf(partition)}},
+	})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, err)
+	}
+	po := offsets.Topics[s.topic][0]
+	if po.Error != nil {
+		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, po.Error)
+	}
+
+	var value []byte
+	var at time.Time
+	for next := po.FirstOffset; next < po.LastOffset; {
+		resp, err := s.client.Fetch(ctx, &kafka.FetchRequest{
+			Topic: s.topic, Partition: partition, Offset: next, MaxBytes: 1 << 20,
+		})
+		if err == nil {
+			err = resp.Error
+		}
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("read %s/%d at %d: %w", s.topic, partition, next, err)
+		}
+		n, err := s.scan(resp.Records, &next, &value, &at)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return value, at, nil
+}
+
+// scan reads one fetched batch, keeping the last value under the key and
+// moving next past the records read. It returns how many it read.
+func (s *Store) scan(rr kafka.RecordReader, next *int64, value *[]byte, at *time.Time) (int, error) {
+	n := 0
+	for {
+		rec, err := rr.ReadRecord()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("read %s: %w", s.topic, err)
+		}
+		n++
+		*next = rec.Offset + 1
+		key, err := readAll(rec.Key)
+		if err != nil || string(key) != string(s.key) {
+			continue
+		}
+		if *value, err = readAll(rec.Value); err != nil {
+			return n, fmt.Errorf("read %s at %d: %w", s.topic, rec.Offset, err)
+		}
+		*at = rec.Time
+	}
+}
+
+func readAll(b kafka.Bytes) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	defer b.Close()
+	return io.ReadAll(b)
+}

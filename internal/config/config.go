@@ -1,0 +1,216 @@
+// Package config reads the product's configuration from Q2K_* environment
+// variables into one typed struct and checks it, reporting every problem at
+// once by variable name.
+//
+// Defaults live in the struct tags below and nowhere else. Secrets can be
+// given directly or as a path in the variable of the same name ending in
+// _FILE (a mounted Kubernetes Secret).
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Prefix starts every variable name.
+const Prefix = "Q2K_"
+
+// Config is the whole configuration.
+type Config struct {
+	Qualys  Qualys  `env:", prefix=QUALYS_"`
+	Filters Filters `env:", prefix=FILTER_"`
+	Output  Output  `env:", prefix=SHOW_"`
+	Kafka   Kafka   `env:", prefix=KAFKA_"`
+	Sync    Sync    `env:", prefix=SYNC_"`
+
+	// Subscription labels this deployment's records and checkpoint, so that
+	// several subscriptions can share topics. Part of every record key.
+	Subscription string `env:"SUBSCRIPTION"`
+	LogLevel     string `env:"LOG_LEVEL, default=info"`
+	// ListenAddr serves /metrics, /healthz and /readyz in `run`.
+	ListenAddr string `env:"LISTEN_ADDR, default=:9090"`
+}
+
+// Qualys says where the API is and how to call it.
+type Qualys struct {
+	URL           string `env:"URL"`
+	User          string `env:"USER"`
+	Password      string `env:"PASSWORD"`
+	PasswordFile  string `env:"PASSWORD_FILE"`
+	APIVersion    string `env:"API_VERSION, default=5.0"`
+	RequestedWith string `env:"REQUESTED_WITH, default=qualys2kafka"`
+	// TruncationLimit is the most hosts per page (1..1000000).
+	TruncationLimit int `env:"TRUNCATION_LIMIT, default=1000"`
+}
+
+// Filters select hosts and detections; each maps to one API parameter.
+type Filters struct {
+	HostIDs         string `env:"HOST_IDS"`        // ids
+	IPs             string `env:"IPS"`             // ips
+	AssetGroupIDs   string `env:"ASSET_GROUP_IDS"` // ag_ids
+	Tags            string `env:"TAGS"`            // tag_set_include, with use_tags=1
+	TagsBy          string `env:"TAGS_BY, default=id"`
+	QIDs            string `env:"QIDS"`       // qids
+	Severities      string `env:"SEVERITIES"` // severities
+	IncludeIgnored  bool   `env:"INCLUDE_IGNORED, default=false"`
+	IncludeDisabled bool   `env:"INCLUDE_DISABLED, default=false"`
+}
+
+// Output chooses the optional parts of each detection (SPEC §2, show_*).
+type Output struct {
+	Results      bool   `env:"RESULTS, default=true"`
+	IGs          bool   `env:"IGS, default=false"`
+	QDS          bool   `env:"QDS, default=true"`
+	QDSFactors   bool   `env:"QDS_FACTORS, default=true"`
+	Tags         bool   `env:"TAGS, default=true"`
+	AssetID      bool   `env:"ASSET_ID, default=true"`
+	ReopenedInfo bool   `env:"REOPENED_INFO, default=true"`
+	CloudTags    bool   `env:"CLOUD_TAGS, default=false"`
+	HostMetadata string `env:"HOST_METADATA"` // all, ec2, azure, google, alicloud
+	// DetectionSource asks 5.0 for the detection-source elements.
+	DetectionSource bool `env:"DETECTION_SOURCE, default=true"`
+}
+
+// Kafka says where records go.
+type Kafka struct {
+	Brokers      []string `env:"BROKERS"`
+	TopicPrefix  string   `env:"TOPIC_PREFIX, default=qualys.vm"`
+	SingleTopic  string   `env:"SINGLE_TOPIC"`
+	Compression  string   `env:"COMPRESSION, default=zstd"`
+	CreateTopics bool     `env:"CREATE_TOPICS, default=false"`
+	Partitions   int      `env:"PARTITIONS, default=6"`
+}
+
+// Sync says how often and how far back.
+type Sync struct {
+	Interval time.Duration `env:"INTERVAL, default=4h"`
+	// Overlap is subtracted from the checkpoint so that changes the server
+	// recorded late are not missed; repeats are expected and carry the same
+	// event_id.
+	Overlap time.Duration `env:"OVERLAP, default=10m"`
+}
+
+// Load reads the configuration from the environment, resolves _FILE
+// secrets and validates it.
+func Load(ctx context.Context) (*Config, error) {
+	return LoadFrom(ctx, envconfig.OsLookuper())
+}
+
+// LoadFrom is Load with another source of variables (for tests).
+func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
+	var c Config
+	err := envconfig.ProcessWith(ctx, &envconfig.Config{
+		Target:   &c,
+		Lookuper: envconfig.PrefixLookuper(Prefix, l),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	if err := c.resolveSecrets(); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) resolveSecrets() error {
+	if c.Qualys.PasswordFile == "" {
+		return nil
+	}
+	if c.Qualys.Password != "" {
+		return errors.New("Q2K_QUALYS_PASSWORD and Q2K_QUALYS_PASSWORD_FILE are both set; set one")
+	}
+	b, err := os.ReadFile(c.Qualys.PasswordFile)
+	if err != nil {
+		return fmt.Errorf("Q2K_QUALYS_PASSWORD_FILE: %w", err)
+	}
+	c.Qualys.Password = strings.TrimRight(string(b), "\r\n")
+	return nil
+}
+
+// Validate returns every problem of c joined, each naming its variable.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf(Prefix+name+": "+format, args...))
+	}
+
+	if u, err := url.Parse(c.Qualys.URL); c.Qualys.URL == "" {
+		bad("QUALYS_URL", "required (the API server of your platform, e.g. https://qualysapi.qg2.apps.qualys.com)")
+	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("QUALYS_URL", "%q is not an absolute http(s) url", c.Qualys.URL)
+	}
+	if c.Qualys.User == "" {
+		bad("QUALYS_USER", "required")
+	}
+	if c.Qualys.Password == "" {
+		bad("QUALYS_PASSWORD", "required (or Q2K_QUALYS_PASSWORD_FILE)")
+	}
+	if !slices.Contains([]string{"2.0", "3.0", "4.0", "5.0"}, c.Qualys.APIVersion) {
+		bad("QUALYS_API_VERSION", "%q is not one of 2.0, 3.0, 4.0, 5.0", c.Qualys.APIVersion)
+	}
+	if c.Qualys.TruncationLimit < 1 || c.Qualys.TruncationLimit > 1000000 {
+		bad("QUALYS_TRUNCATION_LIMIT", "%d is outside 1..1000000", c.Qualys.TruncationLimit)
+	}
+	errs = append(errs, c.validateOutput()...)
+	errs = append(errs, c.validateKafka()...)
+	if c.Sync.Interval < time.Minute {
+		bad("SYNC_INTERVAL", "%v is shorter than a minute", c.Sync.Interval)
+	}
+	if c.Sync.Overlap < 0 {
+		bad("SYNC_OVERLAP", "%v is negative", c.Sync.Overlap)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		bad("LOG_LEVEL", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateOutput() []error {
+	var errs []error
+	if m := c.Output.HostMetadata; m != "" &&
+		!slices.Contains([]string{"all", "ec2", "azure", "google", "alicloud"}, m) {
+		errs = append(errs, fmt.Errorf(Prefix+"SHOW_HOST_METADATA: %q is not one of all, ec2, azure, google, alicloud", m))
+	}
+	if by := c.Filters.TagsBy; by != "id" && by != "name" {
+		errs = append(errs, fmt.Errorf(Prefix+"FILTER_TAGS_BY: %q is not id or name", by))
+	}
+	return errs
+}
+
+func (c *Config) validateKafka() []error {
+	var errs []error
+	if len(c.Kafka.Brokers) == 0 {
+		errs = append(errs, errors.New(Prefix+"KAFKA_BROKERS: required (comma-separated host:port)"))
+	}
+	switch strings.ToLower(c.Kafka.Compression) {
+	case "none", "gzip", "snappy", "lz4", "zstd":
+	default:
+		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_COMPRESSION: %q is not one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression))
+	}
+	if c.Kafka.TopicPrefix == "" && c.Kafka.SingleTopic == "" {
+		errs = append(errs, errors.New(Prefix+"KAFKA_TOPIC_PREFIX: empty"))
+	}
+	if c.Kafka.Partitions < 1 {
+		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_PARTITIONS: %d is below 1", c.Kafka.Partitions))
+	}
+	return errs
+}
+
+// Redacted returns c with secrets hidden, for the startup log.
+func (c Config) Redacted() Config {
+	if c.Qualys.Password != "" {
+		c.Qualys.Password = "[redacted]"
+	}
+	return c
+}
