@@ -123,6 +123,23 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	return &c, nil
 }
 
+// LoadPublishing reads the configuration for commands that only publish
+// (import): it validates the Kafka settings and nothing of Qualys.
+func LoadPublishing(ctx context.Context) (*Config, error) {
+	var c Config
+	err := envconfig.ProcessWith(ctx, &envconfig.Config{
+		Target:   &c,
+		Lookuper: envconfig.PrefixLookuper(Prefix, envconfig.OsLookuper()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	if err := errors.Join(c.validateKafka()...); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 func (c *Config) resolveSecrets() error {
 	if c.Qualys.PasswordFile == "" {
 		return nil

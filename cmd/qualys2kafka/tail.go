@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/q2k/qualys2kafka/internal/publish"
+	"github.com/q2k/qualys2kafka/internal/record"
+	"github.com/q2k/qualys2kafka/internal/tail"
+)
+
+// tailCommand prints the records of the detection topics as JSON lines,
+// from the start of each topic to its end.
+func tailCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	brokers := fs.String("brokers", getenv("Q2K_KAFKA_BROKERS", "127.0.0.1:9092"), "bootstrap brokers")
+	prefix := fs.String("prefix", getenv("Q2K_KAFKA_TOPIC_PREFIX", publish.DefaultPrefix), "topic prefix")
+	topic := fs.String("topic", getenv("Q2K_KAFKA_SINGLE_TOPIC", ""), "read only this topic")
+	limit := fs.Int("n", 0, "stop after this many records (0: all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	topics := publish.NewTopics(*prefix, *topic).Detection()
+	enc, err := record.NewEncoder()
+	if err != nil {
+		return err
+	}
+	printed := 0
+	for _, t := range topics {
+		err := tail.Read(ctx, strings.Split(*brokers, ","), t, func(m kafka.Message) error {
+			if *limit > 0 && printed >= *limit {
+				return nil
+			}
+			printed++
+			return printRecord(stdout, enc, m.Value)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	log.Info("tail done", "records", printed, "topics", topics)
+	return nil
+}
+
+// printRecord writes one encoded record as a JSON line.
+func printRecord(w io.Writer, enc *record.Encoder, value []byte) error {
+	native, err := enc.Decode(value)
+	if err != nil {
+		return err
+	}
+	line, err := record.JSON(native)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", line)
+	return err
+}
