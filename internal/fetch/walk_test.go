@@ -1,0 +1,120 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/q2k/qualys2kafka/internal/qualys"
+)
+
+// page renders a detection page with the given host IDs and, when next is
+// not "", a WARNING whose URL carries it.
+func page(ids []int, warning string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" ?><HOST_LIST_VM_DETECTION_OUTPUT><RESPONSE><DATETIME>2026-11-30T08:00:00Z</DATETIME><HOST_LIST>`)
+	for _, id := range ids {
+		fmt.Fprintf(&b, `<HOST><ID>%d</ID><DETECTION_LIST><DETECTION><QID>1</QID></DETECTION></DETECTION_LIST></HOST>`, id)
+	}
+	b.WriteString(`</HOST_LIST>` + warning + `</RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>`)
+	return b.String()
+}
+
+func warningURL(u string) string {
+	return `<WARNING><CODE>1980</CODE><TEXT>2 record limit exceeded. Use URL to get next batch of results.</TEXT><URL><![CDATA[` + u + `]]></URL></WARNING>`
+}
+
+// serve answers each request with pages[id_min] and records the forms.
+func serve(t *testing.T, pages map[string]string) (*qualys.Client, *[]url.Values) {
+	t.Helper()
+	var forms []url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		forms = append(forms, r.PostForm)
+		body, ok := pages[r.PostForm.Get("id_min")]
+		if !ok {
+			http.Error(w, "no such page", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL, User: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &forms
+}
+
+func TestWalkFollowsIDMinAndResendsParameters(t *testing.T) {
+	c, forms := serve(t, map[string]string{
+		"":   page([]int{10, 20}, warningURL("https://other.example/api/5.0/fo/asset/host/vm/detection/?action=list&id_min=30")),
+		"30": page([]int{30}, ""),
+	})
+	params := url.Values{"action": {"list"}, "status": {qualys.AllStatuses}, "ids": {"1-100"}}
+
+	var got []int64
+	st, err := Walk(t.Context(), c, params, func(h *qualys.Host) error {
+		got = append(got, h.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[10 20 30]" || st.Pages != 2 || st.Detections != 3 {
+		t.Errorf("walked hosts %v, stats %+v", got, st)
+	}
+	second := (*forms)[1]
+	if second.Get("ids") != "1-100" || second.Get("status") != qualys.AllStatuses {
+		t.Errorf("second page form %v lost the original parameters", second)
+	}
+	if params.Get("id_min") != "" {
+		t.Errorf("Walk modified the caller's parameters: %v", params)
+	}
+}
+
+// TestWalkPaginationErrors pins that a WARNING the walk cannot follow is an
+// error, never a silent end that would drop the remaining hosts.
+func TestWalkPaginationErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		warning string
+	}{
+		{"warning_without_url", `<WARNING><CODE>1980</CODE><TEXT>1000 record limit exceeded.</TEXT></WARNING>`},
+		{"warning_url_without_id_min", warningURL("https://x.example/api/5.0/fo/asset/host/vm/detection/?action=list")},
+		{"id_min_going_backwards", warningURL("https://x.example/?action=list&id_min=15")},
+		{"id_min_not_moving", warningURL("https://x.example/?action=list&id_min=20")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := serve(t, map[string]string{"": page([]int{10, 20}, tt.warning)})
+			_, err := Walk(t.Context(), c, url.Values{"action": {"list"}}, func(*qualys.Host) error { return nil })
+			if !errors.Is(err, ErrPagination) {
+				t.Errorf("Walk = %v, want ErrPagination", err)
+			}
+		})
+	}
+}
+
+func TestWalkReturnsAPIErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `<SIMPLE_RETURN><RESPONSE><DATETIME>2020-09-27T01:23:36Z</DATETIME><CODE>1905</CODE><TEXT>parameter ids has invalid value: abc123</TEXT></RESPONSE></SIMPLE_RETURN>`)
+	}))
+	defer srv.Close()
+	c, _ := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL})
+
+	_, err := Walk(t.Context(), c, url.Values{"ids": {"abc123"}}, func(*qualys.Host) error { return nil })
+	var apiErr *qualys.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != 1905 || apiErr.HTTPStatus != 400 {
+		t.Fatalf("Walk = %v, want API error 1905 with HTTP 400", err)
+	}
+	if !qualys.IsPermanent(err) {
+		t.Errorf("1905 should be permanent")
+	}
+}
