@@ -1,0 +1,89 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+func valid() map[string]string {
+	return map[string]string{
+		"Q2K_QUALYS_URL":      "https://qualysapi.qg2.apps.qualys.com",
+		"Q2K_QUALYS_USER":     "user",
+		"Q2K_QUALYS_PASSWORD": "secret",
+		"Q2K_KAFKA_BROKERS":   "k1:9092,k2:9092",
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := LoadFrom(t.Context(), envconfig.MapLookuper(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Qualys.APIVersion != "5.0" || c.Qualys.TruncationLimit != 1000 ||
+		c.Kafka.Compression != "zstd" || c.Kafka.TopicPrefix != "qualys.vm" ||
+		c.Sync.Overlap != 10*time.Minute || !c.Output.Results || c.Output.IGs {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if len(c.Kafka.Brokers) != 2 {
+		t.Errorf("brokers = %v, want two", c.Kafka.Brokers)
+	}
+}
+
+// TestValidateReportsEveryProblem pins that all problems come at once, each
+// naming its variable.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	env := map[string]string{
+		"Q2K_QUALYS_URL":              "qualysapi.qualys.com",
+		"Q2K_QUALYS_API_VERSION":      "6.0",
+		"Q2K_QUALYS_TRUNCATION_LIMIT": "0",
+		"Q2K_KAFKA_COMPRESSION":       "brotli",
+		"Q2K_SHOW_HOST_METADATA":      "aws",
+	}
+	_, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, name := range []string{
+		"Q2K_QUALYS_URL", "Q2K_QUALYS_USER", "Q2K_QUALYS_PASSWORD", "Q2K_QUALYS_API_VERSION",
+		"Q2K_QUALYS_TRUNCATION_LIMIT", "Q2K_KAFKA_BROKERS", "Q2K_KAFKA_COMPRESSION",
+		"Q2K_SHOW_HOST_METADATA",
+	} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestPasswordFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(path, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := valid()
+	delete(env, "Q2K_QUALYS_PASSWORD")
+	env["Q2K_QUALYS_PASSWORD_FILE"] = path
+
+	c, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Qualys.Password != "from-file" {
+		t.Errorf("password = %q, want the file's content without newline", c.Qualys.Password)
+	}
+	if c.Redacted().Qualys.Password == "from-file" {
+		t.Error("Redacted kept the password")
+	}
+}
+
+func TestPasswordAndFileBothSet(t *testing.T) {
+	env := valid()
+	env["Q2K_QUALYS_PASSWORD_FILE"] = "/dev/null"
+	if _, err := LoadFrom(t.Context(), envconfig.MapLookuper(env)); err == nil {
+		t.Error("both password and password file accepted")
+	}
+}
