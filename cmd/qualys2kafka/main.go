@@ -10,6 +10,7 @@
 //	qualys2kafka tail [flags]         print the records of the topics as JSON lines
 //	qualys2kafka import [--dry-run] FILE...
 //	                                  publish saved detection responses
+//	qualys2kafka schema               print the Avro schema of the records
 //
 // Configuration is read from the environment. Variables and defaults:
 //

@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"simulate": simulateCommand,
 	"tail":     tailCommand,
 	"import":   importCommand,
+	"schema":   schemaCommand,
 }
 
 // errUsage marks a command line that cannot be run; usage was printed.
@@ -31,7 +32,7 @@ var errUsage = errors.New("usage")
 // run runs the command named by args[0] and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || commands[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: qualys2kafka demo|run|sync|simulate|tail|import [flags]")
+		fmt.Fprintln(stderr, "usage: qualys2kafka demo|run|sync|simulate|tail|import|schema [flags]")
 		return 2
 	}
 	// The service logs JSON to stdout; the other commands keep stdout for
