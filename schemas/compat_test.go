@@ -229,7 +229,8 @@ func lint(schema string) error {
 		typ := f["type"]
 		if u, ok := typ.([]any); ok {
 			if len(u) != 2 || u[0] != "null" || !hasDefault || def != nil {
-				errs = append(errs, fmt.Errorf(`%s: optional field is not ["null", T] with default null`, path))
+				errs = append(errs, fmt.Errorf(
+					`%s: optional field is not ["null", T] with default null`, path))
 			}
 			typ = u[len(u)-1]
 		}

@@ -79,7 +79,8 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 			}
 			if want := EventID(tt.meta.Subscription, tt.h, tt.d); rec.EventID != want ||
 				got["event_id"] != want {
-				t.Errorf("EventID = %q, value event_id = %v, want %q", rec.EventID, got["event_id"], want)
+				t.Errorf("EventID = %q, value event_id = %v, want %q",
+					rec.EventID, got["event_id"], want)
 			}
 		})
 	}
@@ -210,7 +211,8 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "empty", value: nil, wantText: "not avro single-object encoding"},
 		{name: "confluent_magic", value: append([]byte{0, 0, 0, 0, 1}, rec.Value[10:]...),
 			wantText: "not avro single-object encoding"},
-		{name: "other_fingerprint", value: otherSchema, wantText: "value written with schema fingerprint"},
+		{name: "other_fingerprint", value: otherSchema,
+			wantText: "value written with schema fingerprint"},
 		{name: "truncated", value: rec.Value[:len(rec.Value)-3], wantText: "avro binary"},
 		{name: "trailing_bytes", value: append(bytes.Clone(rec.Value), 0), wantText: "bytes after"},
 	}

@@ -78,7 +78,8 @@ func EventID(subscription string, h *qualys.Host, d *qualys.Detection) string {
 
 	b = append(b, '|')
 	b = append(b, Status(d)...)
-	for _, t := range []time.Time{d.LastUpdate, d.LastFound, d.LastTest, d.LastFixed, d.LastProcessed} {
+	times := [...]time.Time{d.LastUpdate, d.LastFound, d.LastTest, d.LastFixed, d.LastProcessed}
+	for _, t := range times {
 		b = append(b, '|')
 		if !t.IsZero() {
 			b = strconv.AppendInt(b, t.UnixMilli(), 10)

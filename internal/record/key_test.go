@@ -79,7 +79,8 @@ func TestKeyIgnoresState(t *testing.T) {
 	d := fullDetection()
 	before := string(Key("s", 1, d))
 
-	d.Status, d.LastUpdate, d.TimesFound = "Fixed", at("2025-01-01T00:00:00Z"), qualys.Some[int32](99)
+	d.Status, d.LastUpdate = "Fixed", at("2025-01-01T00:00:00Z")
+	d.TimesFound = qualys.Some[int32](99)
 	d.Results, d.Severity = "other", qualys.Some[int32](5)
 	if after := string(Key("s", 1, d)); after != before {
 		t.Errorf("key changed with state: %q, then %q", before, after)
@@ -120,7 +121,9 @@ func TestEventIDChangesWithState(t *testing.T) {
 		{name: "last_fixed_absent", edit: func(d *qualys.Detection) { d.LastFixed = time.Time{} }},
 		{name: "last_processed", edit: func(d *qualys.Detection) { d.LastProcessed = later }},
 		{name: "times_found", edit: func(d *qualys.Detection) { d.TimesFound.V++ }},
-		{name: "times_found_absent", edit: func(d *qualys.Detection) { d.TimesFound.Valid = false }},
+		{name: "times_found_absent", edit: func(d *qualys.Detection) {
+			d.TimesFound.Valid = false
+		}},
 		{name: "identity_port", edit: func(d *qualys.Detection) { d.Port.V = 8443 }},
 		{name: "identity_qid", edit: func(d *qualys.Detection) { d.QID++ }},
 	}
