@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -65,6 +66,9 @@ func (s *Server) Expected(params url.Values) ([]qualys.Host, error) {
 // Versions before 5.0 leave out the 5.0 elements (CVE, detection sources,
 // MITRE, TruRisk).
 func (s *Server) ExpectedFor(version string, params url.Values) ([]qualys.Host, error) {
+	if rt, _ := routeOf("/api/" + version + "/fo/asset/host/"); rt == routeNone {
+		return nil, fmt.Errorf("expected hosts: unknown api version %q", version)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	f := s.fleet
