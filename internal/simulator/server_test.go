@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/q2k/qualys2kafka/internal/qualys"
@@ -544,5 +546,50 @@ func TestExpectedErrors(t *testing.T) {
 	_, err = srv.ExpectedFor("6.0", url.Values{"action": {"list"}})
 	if err == nil {
 		t.Errorf("ExpectedFor(6.0) error = nil")
+	}
+}
+
+// TestConcurrentRequestsAndAdvance runs pages, Expected and Advance at
+// once; run with -race.
+func TestConcurrentRequestsAndAdvance(t *testing.T) {
+	srv := newTestServer(t, FleetConfig{Seed: 6, Hosts: 200, MaxDetections: 30})
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for i := range 4 {
+		wg.Go(func() {
+			for range 5 {
+				req, _ := http.NewRequest(http.MethodGet,
+					srv.http.URL+hld+"?action=list&truncation_limit=50&show_igs=1", nil)
+				req.SetBasicAuth("qualys", "qualys")
+				req.Header.Set("X-Requested-With", "race")
+				resp, err := srv.http.Client().Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || xml.Unmarshal(data, &xPage{}) != nil {
+					errs <- "bad page from worker " + strconv.Itoa(i)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 5 {
+			srv.Advance(time.Minute, 0.01)
+			if _, err := srv.Expected(allVisible); err != nil {
+				errs <- err.Error()
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if n := srv.Stats()[StatKey{hld, 200}]; n != 20 {
+		t.Errorf("Stats counts %d pages, want 20", n)
 	}
 }
