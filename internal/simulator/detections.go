@@ -16,7 +16,8 @@ func (s *Server) writeDetections(r *http.Request, x *xmlWriter, q *query) {
 	f := s.fleet
 	base := baseURL(r)
 	const root = "HOST_LIST_VM_DETECTION_OUTPUT"
-	x.head(root, base+"/api/2.0/fo/asset/host/vm/detection/dtd/output.dtd", f.now)
+	x.head(root, base+"/api/2.0/fo/asset/host/vm/detection/dtd/output.dtd", f.now,
+		s.echoOf(r, q))
 
 	var (
 		view qualys.Host

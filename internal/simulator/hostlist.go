@@ -16,7 +16,8 @@ import (
 func (s *Server) writeHostList(r *http.Request, x *xmlWriter, q *query) {
 	f := s.fleet
 	const root = "HOST_LIST_OUTPUT"
-	x.head(root, baseURL(r)+"/api/2.0/fo/asset/host/dtd/list/output.dtd", f.now)
+	x.head(root, baseURL(r)+"/api/2.0/fo/asset/host/dtd/list/output.dtd", f.now,
+		s.echoOf(r, q))
 
 	var ids []int64
 	var next int64

@@ -21,6 +21,7 @@ type param struct {
 	raw   string // the pair as sent, still URL-encoded
 	name  string
 	value string
+	body  bool // sent in the form body, not the query string
 }
 
 // parsePairs splits an URL-encoded query or form body into its pairs,
@@ -149,6 +150,7 @@ type query struct {
 	vulnType       string // Confirmed, Potential or empty for both
 	qdsMin, qdsMax int
 
+	echo           bool // echo_request=1: write REQUEST before RESPONSE
 	truncation     int
 	details        string
 	showResults    bool
@@ -315,7 +317,7 @@ func invalid(name, value, reason string) *qualys.APIError {
 
 // Parameters validated by form only; the simulator accepts and ignores them.
 var (
-	boolParams = setOf([]string{"echo_request", "use_tags", "compliance_enabled",
+	boolParams = setOf([]string{"use_tags", "compliance_enabled",
 		"show_host_services", "suppress_duplicated_data_from_csv", "filter_superseded_qids",
 		"show_ars", "show_ars_factors", "show_trurisk", "show_trurisk_factors", "os_hostname"})
 	dateParams = setOf([]string{"compliance_scan_since", "no_compliance_scan_since",
@@ -376,6 +378,8 @@ var errNotMine = &qualys.APIError{}
 func (q *query) setShow(name, v string) *qualys.APIError {
 	var err *qualys.APIError
 	switch name {
+	case "echo_request":
+		q.echo, err = parseBool(name, v)
 	case "truncation_limit":
 		var n int64
 		n, err = parseInt(name, v, 0, 1_000_000)

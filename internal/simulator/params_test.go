@@ -16,10 +16,12 @@ func TestParsePairs(t *testing.T) {
 	}{
 		{name: "empty", in: ""},
 		{name: "order_and_raw", in: "b=2&a=x%2Cy&c=",
-			want: []param{{"b=2", "b", "2"}, {"a=x%2Cy", "a", "x,y"}, {"c=", "c", ""}}},
+			want: []param{{raw: "b=2", name: "b", value: "2"},
+				{raw: "a=x%2Cy", name: "a", value: "x,y"}, {raw: "c=", name: "c"}}},
 		{name: "plus_is_space", in: "os_pattern=Windows+10", want: []param{
-			{"os_pattern=Windows+10", "os_pattern", "Windows 10"}}},
-		{name: "skips_empty_pieces", in: "&a=1&&", want: []param{{"a=1", "a", "1"}}},
+			{raw: "os_pattern=Windows+10", name: "os_pattern", value: "Windows 10"}}},
+		{name: "skips_empty_pieces", in: "&a=1&&",
+			want: []param{{raw: "a=1", name: "a", value: "1"}}},
 		{name: "bad_escape", in: "a=%zz", wantErr: true},
 	}
 	for _, tt := range tests {

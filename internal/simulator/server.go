@@ -289,6 +289,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt route, vers
 	bw.Flush()
 }
 
+// echoOf returns what REQUEST repeats, nil unless echo_request=1.
+func (s *Server) echoOf(r *http.Request, q *query) *echo {
+	if !q.echo {
+		return nil
+	}
+	return &echo{user: s.cfg.User, resource: baseURL(r) + r.URL.Path, pairs: q.pairs}
+}
+
 // maxBody caps a form body; long ids lists stay far below it.
 const maxBody = 8 << 20
 
@@ -314,6 +322,9 @@ func requestPairs(r *http.Request) ([]param, error) {
 	more, err := parsePairs(strings.TrimSpace(string(body)))
 	if err != nil {
 		return nil, err
+	}
+	for i := range more {
+		more[i].body = true
 	}
 	return append(pairs, more...), nil
 }

@@ -593,3 +593,31 @@ func TestConcurrentRequestsAndAdvance(t *testing.T) {
 		t.Errorf("Stats counts %d pages, want 20", n)
 	}
 }
+
+func TestEchoRequest(t *testing.T) {
+	srv := newTestServer(t, FleetConfig{Seed: 5, Hosts: 5})
+	body := srv.request(t, http.MethodPost, hld+"?action=list&echo_request=1",
+		"ids=1-999999&os_pattern=%5EWin").body(t, 200)
+	var page struct {
+		Request struct {
+			User     string `xml:"USER_LOGIN"`
+			Resource string `xml:"RESOURCE"`
+			Params   []struct {
+				Key   string `xml:"KEY"`
+				Value string `xml:"VALUE"`
+			} `xml:"PARAM_LIST>PARAM"`
+			PostData string `xml:"POST_DATA"`
+		} `xml:"REQUEST"`
+	}
+	if err := xml.Unmarshal(body, &page); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	r := page.Request
+	if r.User != "qualys" || r.Resource != srv.http.URL+hld || len(r.Params) != 4 ||
+		r.Params[3].Value != "^Win" || r.PostData != "ids=1-999999&os_pattern=%5EWin" {
+		t.Errorf("REQUEST = %+v", r)
+	}
+	if names := readTokens(t, body); names[1] != "REQUEST" {
+		t.Errorf("REQUEST not first: %v", names[:3])
+	}
+}

@@ -369,14 +369,50 @@ func (x *xmlWriter) warning(limit int, url string) {
 	x.close(2, "WARNING")
 }
 
-// head writes the declaration, the DOCTYPE, the root and RESPONSE/DATETIME.
-func (x *xmlWriter) head(root, dtd string, now time.Time) {
+// echo is what a REQUEST element (echo_request=1) repeats of the request.
+type echo struct {
+	user     string
+	resource string // the URL without its query
+	pairs    []param
+}
+
+// head writes the declaration, the DOCTYPE, the root, REQUEST when e is
+// not nil, and RESPONSE/DATETIME.
+func (x *xmlWriter) head(root, dtd string, now time.Time, e *echo) {
 	x.w.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
 	x.w.WriteString(`<!DOCTYPE ` + root + ` SYSTEM "`)
 	x.escape(dtd)
 	x.w.WriteString(`">` + "\n<" + root + ">")
+	if e != nil {
+		x.request(now, e)
+	}
 	x.open(1, "RESPONSE")
 	x.time(2, "DATETIME", now)
+}
+
+// request writes REQUEST: every parameter in PARAM_LIST, and the form body
+// as sent in POST_DATA.
+func (x *xmlWriter) request(now time.Time, e *echo) {
+	x.open(1, "REQUEST")
+	x.time(2, "DATETIME", now)
+	x.text(2, "USER_LOGIN", e.user)
+	x.text(2, "RESOURCE", e.resource)
+	var post []string
+	if len(e.pairs) > 0 {
+		x.open(2, "PARAM_LIST")
+		for _, p := range e.pairs {
+			x.open(3, "PARAM")
+			x.cdataAlways(4, "KEY", p.name)
+			x.cdataAlways(4, "VALUE", p.value)
+			x.close(3, "PARAM")
+			if p.body {
+				post = append(post, p.raw)
+			}
+		}
+		x.close(2, "PARAM_LIST")
+	}
+	x.cdata(2, "POST_DATA", strings.Join(post, "&"))
+	x.close(1, "REQUEST")
 }
 
 // tail closes RESPONSE and the root.
