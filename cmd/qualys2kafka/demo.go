@@ -64,8 +64,10 @@ func demoSyncs(ctx context.Context, stdout io.Writer, s *pipeline.Syncer, sim *s
 	}
 	printSummary(stdout, "Full sync", full)
 
-	changed := sim.Advance(24*time.Hour, 0.02)
-	fmt.Fprintf(stdout, "Simulator clock advanced one day; %d detections changed.\n\n", changed)
+	ch := sim.Advance(24*time.Hour, 0.02)
+	fmt.Fprintf(stdout, "Simulator clock advanced one day: %d detections changed status "+
+		"(%d fixed, %d reopened, %d activated, %d new), %d found again.\n\n",
+		ch.StatusChanges(), ch.Fixed, ch.Reopened, ch.Activated, ch.Added, ch.Refound)
 
 	inc, err := s.Sync(ctx, false)
 	if err != nil {
@@ -79,7 +81,9 @@ func demoSyncs(ctx context.Context, stdout io.Writer, s *pipeline.Syncer, sim *s
 func startSimulator(seed uint64, hosts int) (string, *simulator.Server, func(), error) {
 	fleet := simulator.Generate(simulator.FleetConfig{Seed: seed, Hosts: hosts,
 		Start: time.Now().UTC().Truncate(time.Second)})
-	sim, err := simulator.New(simulator.Config{User: "demo", Password: "demo", Fleet: fleet})
+	cfg := simulator.DefaultConfig()
+	cfg.User, cfg.Password, cfg.Fleet = "demo", "demo", fleet
+	sim, err := simulator.New(cfg)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -131,7 +135,7 @@ func printSamples(ctx context.Context, w io.Writer, s *pipeline.Syncer, brokers 
 	for _, st := range []string{"FIXED", "REOPENED", "NEW"} {
 		topic := s.Topics.ForStatus(st)
 		var last []byte
-		err := tail.Read(ctx, brokers, topic, func(m kafka.Message) error {
+		err := tail.Read(ctx, brokers, topic, tail.Options{Last: 1}, func(m kafka.Message) error {
 			last = m.Value
 			return nil
 		})

@@ -26,7 +26,8 @@ func simulateCommand(ctx context.Context, args []string, stdout io.Writer, log *
 		return err
 	}
 
-	cfg := simulator.Config{User: *user, Password: *password, ResponsesDir: *dir}
+	cfg := simulator.DefaultConfig()
+	cfg.User, cfg.Password, cfg.ResponsesDir = *user, *password, *dir
 	if *dir == "" {
 		cfg.Fleet = simulator.Generate(simulator.FleetConfig{Seed: *seed, Hosts: *hosts,
 			Start: time.Now().UTC().Truncate(time.Second)})

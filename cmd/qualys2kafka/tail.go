@@ -22,7 +22,7 @@ func tailCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 	brokers := fs.String("brokers", getenv("Q2K_KAFKA_BROKERS", "127.0.0.1:9092"), "bootstrap brokers")
 	prefix := fs.String("prefix", getenv("Q2K_KAFKA_TOPIC_PREFIX", publish.DefaultPrefix), "topic prefix")
 	topic := fs.String("topic", getenv("Q2K_KAFKA_SINGLE_TOPIC", ""), "read only this topic")
-	limit := fs.Int("n", 0, "stop after this many records (0: all)")
+	last := fs.Int64("last", 0, "print only the last N records of each partition (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,10 +34,7 @@ func tailCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 	}
 	printed := 0
 	for _, t := range topics {
-		err := tail.Read(ctx, strings.Split(*brokers, ","), t, func(m kafka.Message) error {
-			if *limit > 0 && printed >= *limit {
-				return nil
-			}
+		err := tail.Read(ctx, strings.Split(*brokers, ","), t, tail.Options{Last: *last}, func(m kafka.Message) error {
 			printed++
 			return printRecord(stdout, enc, m.Value)
 		})

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,8 @@ type Syncer struct {
 	Publishers int
 	// BatchSize is how many records one publish call carries; default 500.
 	BatchSize int
+	// Encoders is how many goroutines encode records; default GOMAXPROCS.
+	Encoders int
 }
 
 // Summary describes one sync.
@@ -147,7 +150,11 @@ func (s *Syncer) run(ctx context.Context, params url.Values, sum *Summary) error
 	})
 	g.Go(func() error {
 		defer close(batches)
-		return s.encode(ctx, sum.RunID, hosts, batches)
+		enc, ctx := errgroup.WithContext(ctx)
+		for range s.encoders() {
+			enc.Go(func() error { return s.encode(ctx, sum.RunID, hosts, batches) })
+		}
+		return enc.Wait()
 	})
 
 	var mu sync.Mutex
@@ -234,6 +241,13 @@ func (s *Syncer) publishers() int {
 		return s.Publishers
 	}
 	return 4
+}
+
+func (s *Syncer) encoders() int {
+	if s.Encoders > 0 {
+		return s.Encoders
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func (s *Syncer) batchSize() int {
