@@ -1,7 +1,6 @@
 // Package simulator is an in-process stand-in for the Qualys VM API: the
 // Host List Detection API (/api/{2.0..5.0}/fo/asset/host/vm/detection/),
-// the Host List API (/api/{2.0..5.0}/fo/asset/host/, details=None) and
-// /msp/about.php.
+// the Host List API (/api/{2.0..5.0}/fo/asset/host/) and /msp/about.php.
 //
 // It serves a seeded, deterministic fleet (Generate) over HTTP with the real
 // API's authentication, X-Requested-With check, parameter errors (1901,
@@ -10,9 +9,35 @@
 // which also changes detections the way rescans do; Expected then says
 // exactly which hosts and detections a complete walk of the API with given
 // parameters must return, so tests can compare a real sync field by field.
+// Pages are streamed: a page of 100,000 hosts never sits in memory.
+//
+// Where the public sources leave behaviour open (SPEC §10), the simulator
+// chooses, and Expected follows the same choice:
+//
+//   - Date filters: "_after" is strict, "_since" inclusive, "_before"
+//     strict. vm_processed_* compare the host's processing time, which the
+//     simulator keeps but the API does not show; detection_updated_* compare
+//     LAST_UPDATE_DATETIME, or LAST_FOUND_DATETIME when never updated.
+//   - A detection found again without status change (Active, re-found) gets
+//     a new LAST_FOUND/LAST_TEST/LAST_PROCESSED but keeps LAST_UPDATE, so
+//     detection_updated_since does not select it; vm_processed_after does.
+//   - TIMES_REOPENED and the reopened dates appear with show_reopened_info=1
+//     only for detections reopened at least once. AFFECT_* appear when an
+//     arf_* filter or active_kernels_only is not 0; they do not filter.
+//   - 5.0 only: CVE, MITRE_*, TRURISK_ELIMINATION_STATUS; the detection
+//     source elements also need vuln_detection_source=1.
+//   - Accepted and ignored (validated by form only): asset groups, tags,
+//     search lists, networks, compliance and the other parameters the
+//     simulated fleet has no data for. output_format other than XML is a
+//     1905 error: CSV is not simulated.
+//   - A repeated parameter takes its last value; body parameters come after
+//     query parameters. The WARNING URL repeats every pair as sent, query
+//     then body, except id_min, then appends the new id_min.
+//   - Missing action is code 1903; a missing X-Requested-With header is HTTP
+//     400 with Config.RequestedWithCode (default 1903).
 //
 // What it leaves to others: it is not a client, a decoder or a Kafka
 // producer. It does not yet enforce rate or concurrency limits (Limiter is
-// the seam for that), inject faults, serve CSV output, the knowledge base
-// or the session API.
+// the seam for that), inject faults (slow first byte, keep-alive comments,
+// cut streams), serve CSV output, the knowledge base or the session API.
 package simulator
