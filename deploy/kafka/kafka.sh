@@ -325,9 +325,9 @@ remove_run_dir() {
 # True only for our broker: guards against a stale pid file whose pid the
 # system has since given to an unrelated process.
 is_our_broker() {
-	local pid=$1
-	[[ -r /proc/$pid/cmdline ]] &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $KAFKA_RUN_DIR/server.properties"
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	[[ $cmdline == *"kafka.Kafka $KAFKA_RUN_DIR/server.properties"* ]]
 }
 
 stop() {
