@@ -145,3 +145,28 @@ func TestAllowedListMatchesRealText(t *testing.T) {
 		t.Errorf("allowed list out of the real order")
 	}
 }
+
+// FuzzParseQuery: any request parses to a query or an API error with HTTP
+// 400, never a panic.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"action=list", "action=list&ids=1-5,9&status=Fixed",
+		"action=list&vm_processed_after=2026-01-01T00:00:00Z&severities=1-5",
+		"action=list&ips=10.0.0.1-10.0.0.9&os_pattern=%5E%24", "ids=&&=&action=list&qids=3-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pairs, err := parsePairs(s)
+		if err != nil {
+			return
+		}
+		for _, a := range []api{apiDetection, apiHostList} {
+			q, apiErr := parseQuery(a, "5.0", pairs, DefaultStart)
+			if (q == nil) == (apiErr == nil) {
+				t.Fatalf("query %v and error %v", q, apiErr)
+			}
+			if apiErr != nil && apiErr.HTTPStatus != 400 {
+				t.Fatalf("error with HTTP %d", apiErr.HTTPStatus)
+			}
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
@@ -439,4 +440,31 @@ func TestResultsRoundTrip(t *testing.T) {
 			t.Errorf("no RESULTS of kind %s in %d hosts", k, len(got))
 		}
 	}
+}
+
+// FuzzCDATA: any text XML can carry reads back unchanged from cdata.
+func FuzzCDATA(f *testing.F) {
+	for _, s := range []string{"", "]]>", "a]]]>b", "<![CDATA[x]]>", "é\t\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool {
+			return r == '\r' || (r < 0x20 && r != '\t' && r != '\n') || r == 0xFFFE || r == 0xFFFF
+		}) {
+			return
+		}
+		var buf bytes.Buffer
+		x := &xmlWriter{w: bufio.NewWriter(&buf)}
+		x.cdataAlways(0, "R", s)
+		x.w.Flush()
+		var back struct {
+			V string `xml:",chardata"`
+		}
+		if err := xml.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatalf("decode %q: %v", buf.String(), err)
+		}
+		if back.V != s {
+			t.Fatalf("round trip = %q, want %q", back.V, s)
+		}
+	})
 }
