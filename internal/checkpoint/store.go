@@ -86,8 +86,10 @@ func (s *Store) Save(ctx context.Context, c Checkpoint) error {
 var ErrUnknownFormat = errors.New("unknown checkpoint format")
 
 // Load returns the latest checkpoint, and false if none was ever saved.
+// Errors the brokers call temporary (a partition whose leader is moving or
+// was just created) are retried for up to 30 seconds.
 func (s *Store) Load(ctx context.Context) (Checkpoint, bool, error) {
-	value, err := s.latest(ctx)
+	value, err := s.latestRetrying(ctx)
 	if err != nil || value == nil {
 		return Checkpoint{}, false, err
 	}
@@ -104,6 +106,22 @@ func (s *Store) Load(ctx context.Context) (Checkpoint, bool, error) {
 
 // Close releases the writer's connections.
 func (s *Store) Close() error { return s.writer.Close() }
+
+func (s *Store) latestRetrying(ctx context.Context) ([]byte, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		value, err := s.latest(ctx)
+		var kerr kafka.Error
+		if err == nil || !errors.As(err, &kerr) || !kerr.Temporary() || time.Now().After(deadline) {
+			return value, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
 
 // latest reads every partition of the topic to its end and returns the
 // last value written under the store's key, or nil.

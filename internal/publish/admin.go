@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -42,7 +43,10 @@ func EnsureTopics(ctx context.Context, brokers []string, transport *kafka.Transp
 		return fmt.Errorf("%w: %s (create them, or set Q2K_KAFKA_CREATE_TOPICS=true for development)",
 			ErrMissingTopics, strings.Join(names, ", "))
 	}
-	return createTopics(ctx, c, missing)
+	if err := createTopics(ctx, c, missing); err != nil {
+		return err
+	}
+	return waitForLeaders(ctx, c, missing)
 }
 
 func missingTopics(ctx context.Context, c *kafka.Client, specs []TopicSpec) ([]TopicSpec, error) {
@@ -82,4 +86,46 @@ func createTopics(ctx context.Context, c *kafka.Client, specs []TopicSpec) error
 		}
 	}
 	return nil
+}
+
+// waitForLeaders polls metadata until every partition of the new topics has
+// a leader: a broker answers "not leader" to reads and writes until then.
+func waitForLeaders(ctx context.Context, c *kafka.Client, specs []TopicSpec) error {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+		if err == nil && allLed(md, len(names)) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("created topics %s have no partition leaders after 30s (last error: %v)",
+				strings.Join(names, ", "), err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func allLed(md *kafka.MetadataResponse, topics int) bool {
+	if len(md.Topics) != topics {
+		return false
+	}
+	for _, t := range md.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.ID < 0 || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
 }
