@@ -46,7 +46,8 @@ type Decoder struct {
 	x   *xml.Decoder
 	src *source
 
-	status     int // HTTP status, recorded on API errors
+	status     int    // HTTP status, recorded on API errors
+	root       string // the root element expected
 	state      state
 	serverTime time.Time
 	warning    *qualys.Warning
@@ -70,7 +71,7 @@ func New(r io.Reader, httpStatus int) *Decoder {
 	x := xml.NewDecoder(src)
 	x.Strict = true
 	x.CharsetReader = charsetReader
-	return &Decoder{x: x, src: src, status: httpStatus}
+	return &Decoder{x: x, src: src, status: httpStatus, root: RootElement}
 }
 
 // Next returns the next host of the document. It returns io.EOF after the
@@ -115,7 +116,7 @@ func (d *Decoder) enter(start xml.StartElement) (*qualys.Host, error) {
 	switch {
 	case d.state == stateStart && qualys.IsErrorRoot(name):
 		return nil, qualys.DecodeError(d.x, start, d.status)
-	case d.state == stateStart && name == RootElement:
+	case d.state == stateStart && name == d.root:
 		d.state = stateRoot
 		return nil, nil
 	case d.state == stateStart:
@@ -139,9 +140,9 @@ func (d *Decoder) enter(start xml.StartElement) (*qualys.Host, error) {
 // leave tracks the end of the elements enter let through.
 func (d *Decoder) leave(name string) {
 	switch name {
-	case "HOST_LIST":
+	case "HOST_LIST", "ID_SET":
 		d.state = stateResponse
-	case RootElement:
+	case d.root:
 		d.state = stateDone
 	}
 }

@@ -2,15 +2,19 @@ package qualys
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // API paths below /api/<version>/.
@@ -31,22 +35,38 @@ type ClientConfig struct {
 	APIVersion string
 	User       string
 	Password   string
+	// Session logs in once with the session API and sends its cookie
+	// instead of Basic credentials on every call; Logout ends it.
+	Session bool
 	// RequestedWith is the X-Requested-With header the API requires on every
 	// call; default "qualys2kafka".
 	RequestedWith string
-	// HTTP sends the requests; default a client with no overall timeout, as
-	// detection pages can stream for many minutes.
-	HTTP *http.Client
+	// ConnectTimeout bounds a TCP and TLS connect; default 30s.
+	ConnectTimeout time.Duration
+	// FirstByteTimeout bounds the wait for response headers, which the API
+	// may take minutes to send for a large page; default 10m.
+	FirstByteTimeout time.Duration
+	// IdleTimeout bounds the silence between two reads of a body being
+	// streamed; default 2m. The call then fails with ErrIdleTimeout.
+	IdleTimeout time.Duration
+	// Gate paces the calls; default a Gate of 1 call at a time.
+	Gate *Gate
+	// Transport sends the requests; default an http.Transport with the
+	// timeouts above. Tests may replace it.
+	Transport http.RoundTripper
 }
 
 // Client calls the Qualys VM API: it authenticates, sends parameters as a
-// POST form and turns error responses into errors. It does not paginate or
-// retry. It is safe for concurrent use.
+// POST form, paces calls through its Gate and turns error responses into
+// errors. It does not paginate or retry. It is safe for concurrent use.
 type Client struct {
 	base          *url.URL
 	version       string
 	user, pass    string
+	session       bool
 	requestedWith string
+	idle          time.Duration
+	gate          *Gate
 	http          *http.Client
 }
 
@@ -59,23 +79,36 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	c := &Client{
 		base:          base,
-		version:       cfg.APIVersion,
+		version:       cmp.Or(cfg.APIVersion, DefaultAPIVersion),
 		user:          cfg.User,
 		pass:          cfg.Password,
-		requestedWith: cfg.RequestedWith,
-		http:          cfg.HTTP,
+		session:       cfg.Session,
+		requestedWith: cmp.Or(cfg.RequestedWith, "qualys2kafka"),
+		idle:          cmp.Or(cfg.IdleTimeout, 2*time.Minute),
+		gate:          cfg.Gate,
 	}
-	if c.version == "" {
-		c.version = DefaultAPIVersion
+	if c.gate == nil {
+		c.gate = NewGate(1, nil)
 	}
-	if c.requestedWith == "" {
-		c.requestedWith = "qualys2kafka"
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
+	jar, _ := cookiejar.New(nil)
+	c.http = &http.Client{Transport: cfg.Transport, Jar: jar}
+	if c.http.Transport == nil {
+		c.http.Transport = newTransport(cfg)
 	}
 	return c, nil
 }
+
+func newTransport(cfg ClientConfig) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	dialer := &net.Dialer{Timeout: cmp.Or(cfg.ConnectTimeout, 30*time.Second), KeepAlive: 30 * time.Second}
+	t.DialContext = dialer.DialContext
+	t.TLSHandshakeTimeout = cmp.Or(cfg.ConnectTimeout, 30*time.Second)
+	t.ResponseHeaderTimeout = cmp.Or(cfg.FirstByteTimeout, 10*time.Minute)
+	return t
+}
+
+// Gate returns the gate pacing the client's calls.
+func (c *Client) Gate() *Gate { return c.gate }
 
 // APIVersion returns the API version the client calls.
 func (c *Client) APIVersion() string { return c.version }
@@ -108,12 +141,44 @@ func (e *TransportError) Error() string {
 // maxErrorBody bounds how much of a non-data response is read.
 const maxErrorBody = 64 << 10
 
-// Post sends params as a form to an API path. It returns the response when
-// the status is 200 and the body is not HTML; an error document still
+// Post sends params as a form to an API path. It first waits for the Gate
+// (a slot, and the end of any rate-limit wait). It returns the response
+// when the status is 200 and the body is not HTML; an error document still
 // arrives this way with status 200 and is the decoder's to find. Other
 // statuses become an *APIError when the body is an error document, else a
-// *TransportError. Cancelling ctx aborts the request and the body read.
+// *TransportError; refusals for concurrency (1960) shrink the gate and for
+// rate (1965) hold it. The slot is held until the body is closed. A body
+// silent for longer than the idle timeout fails with ErrIdleTimeout.
+// Cancelling ctx aborts the request and the body read.
 func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Response, error) {
+	release, err := c.gate.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	resp, err := c.send(ctx, path, params)
+	if err != nil {
+		cancel(nil)
+		release()
+		return nil, err
+	}
+
+	limits := ParseLimits(resp.Header)
+	c.gate.Observe(limits)
+	if resp.StatusCode == http.StatusOK && !isHTML(resp.Header) {
+		body := newIdleBody(ctx, resp.Body, c.idle, cancel, release)
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	}
+
+	defer func() { cancel(nil); release() }()
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	err = classify(resp.StatusCode, resp.Header.Get("Content-Type"), raw)
+	c.noteRefusal(err, limits)
+	return nil, err
+}
+
+func (c *Client) send(ctx context.Context, path string, params url.Values) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL(path),
 		strings.NewReader(params.Encode()))
 	if err != nil {
@@ -121,19 +186,30 @@ func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Res
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Requested-With", c.requestedWith)
-	req.SetBasicAuth(c.user, c.pass)
-
+	if !c.session {
+		req.SetBasicAuth(c.user, c.pass)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("post %s: %w", path, err)
 	}
-	if resp.StatusCode == http.StatusOK && !isHTML(resp.Header) {
-		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body}, nil
-	}
+	return resp, nil
+}
 
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return nil, classify(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+// noteRefusal adjusts the gate to a limit refusal and records the limits
+// in the error.
+func (c *Client) noteRefusal(err error, limits Limits) {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return
+	}
+	apiErr.Limits = limits
+	switch apiErr.Code {
+	case CodeConcurrencyLimit:
+		c.gate.Shrink()
+	case CodeRateLimit:
+		c.gate.HoldFor(apiErr.RateWait())
+	}
 }
 
 // classify turns a response that carries no data into an error.

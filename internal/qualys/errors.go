@@ -31,6 +31,8 @@ type APIError struct {
 	Text       string
 	Items      map[string]string // ITEM_LIST as KEY -> VALUE
 	Time       time.Time
+	// Limits are the limit headers of the response, when it had any.
+	Limits Limits `json:"-"`
 }
 
 func (e *APIError) Error() string {
@@ -84,4 +86,51 @@ func DecodeError(x *xml.Decoder, root xml.StartElement, httpStatus int) *APIErro
 		}
 	}
 	return e
+}
+
+// DefaultRateWait is how long to wait after a rate-limit refusal (1965)
+// that says nowhere how long.
+const DefaultRateWait = 5 * time.Minute
+
+// RateWait returns how long a rate-limit refusal asks to wait: the
+// X-RateLimit-ToWait-Sec header, else the SECONDS_TO_WAIT item, else the
+// duration in the text, else DefaultRateWait.
+func (e *APIError) RateWait() time.Duration {
+	if e.Limits.RateToWaitSec > 0 {
+		return time.Duration(e.Limits.RateToWaitSec) * time.Second
+	}
+	if s, err := strconv.Atoi(e.Items["SECONDS_TO_WAIT"]); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if d := durationInText(e.Text); d > 0 {
+		return d
+	}
+	return DefaultRateWait
+}
+
+// durationInText reads "for another 23 hours, 57 minutes and 54 seconds".
+func durationInText(text string) time.Duration {
+	_, rest, ok := strings.Cut(text, "for another ")
+	if !ok {
+		return 0
+	}
+	var d time.Duration
+	fields := strings.Fields(strings.NewReplacer(",", " ", " and ", " ", ".", " ").Replace(rest))
+	for i := 0; i+1 < len(fields); i += 2 {
+		n, err := strconv.Atoi(fields[i])
+		if err != nil {
+			break
+		}
+		switch strings.TrimSuffix(fields[i+1], "s") {
+		case "day":
+			d += time.Duration(n) * 24 * time.Hour
+		case "hour":
+			d += time.Duration(n) * time.Hour
+		case "minute":
+			d += time.Duration(n) * time.Minute
+		case "second":
+			d += time.Duration(n) * time.Second
+		}
+	}
+	return d
 }

@@ -1,0 +1,219 @@
+package qualys
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits is what a response's headers said about the subscription's rate
+// and concurrency limits. A field is -1 when its header was absent, empty
+// or not a number: unknown, never zero.
+type Limits struct {
+	RateLimit          int
+	RateWindowSec      int
+	RateRemaining      int
+	RateToWaitSec      int
+	ConcurrencyLimit   int
+	ConcurrencyRunning int
+}
+
+// ParseLimits reads the limit headers, accepting both spellings of the
+// concurrency headers (X-Concurrency-Limit-* and X-ConcurrencyLimit-*).
+func ParseLimits(h http.Header) Limits {
+	return Limits{
+		RateLimit:          headerInt(h, "X-RateLimit-Limit"),
+		RateWindowSec:      headerInt(h, "X-RateLimit-Window-Sec"),
+		RateRemaining:      headerInt(h, "X-RateLimit-Remaining"),
+		RateToWaitSec:      headerInt(h, "X-RateLimit-ToWait-Sec"),
+		ConcurrencyLimit:   headerInt(h, "X-Concurrency-Limit-Limit", "X-ConcurrencyLimit-Limit"),
+		ConcurrencyRunning: headerInt(h, "X-Concurrency-Limit-Running", "X-ConcurrencyLimit-Running"),
+	}
+}
+
+func headerInt(h http.Header, names ...string) int {
+	for _, name := range names {
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return -1
+}
+
+// GateStats counts what a Gate did.
+type GateStats struct {
+	RateWaits    int           // calls held back because the rate limit was spent
+	RateWaited   time.Duration // total time held back for the rate limit
+	SlotWaits    int           // calls that waited for a concurrency slot
+	Shrinks      int           // times a 1960 refusal shrank the capacity
+	Capacity     int           // concurrent calls allowed now
+	PeakInFlight int
+}
+
+// Gate paces the calls of one subscription: at most Capacity calls run at
+// once, and no call is sent while the headers say the rate limit is spent.
+// Capacity starts at the configured maximum and follows the concurrency
+// headers, keeping one slot free for other clients of the subscription
+// when the limit allows more than one call. It is safe for concurrent use.
+type Gate struct {
+	mu        sync.Mutex
+	max       int
+	capacity  int
+	inFlight  int
+	waitUntil time.Time
+	changed   chan struct{} // closed and replaced when a slot frees or a wait ends
+	stats     GateStats
+	onWait    func(reason string, d time.Duration)
+}
+
+// NewGate returns a Gate allowing at most max concurrent calls (at least
+// one). onWait, if not nil, is called once per wait the gate imposes, so
+// that the caller can log and count it.
+func NewGate(max int, onWait func(reason string, d time.Duration)) *Gate {
+	if max < 1 {
+		max = 1
+	}
+	return &Gate{max: max, capacity: max, changed: make(chan struct{}), onWait: onWait}
+}
+
+// Acquire waits until a call may be sent and takes a slot for it. The
+// returned release must be called once when the call has ended (its body
+// closed). It returns ctx's error if ctx ends first.
+func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
+	slotWaited := false
+	for {
+		g.mu.Lock()
+		wait := time.Until(g.waitUntil)
+		if wait <= 0 && g.inFlight < g.capacity {
+			g.take()
+			g.mu.Unlock()
+			return sync.OnceFunc(g.release), nil
+		}
+		changed := g.changed
+		if wait > 0 {
+			g.stats.RateWaits++
+			g.stats.RateWaited += wait
+		} else if !slotWaited {
+			slotWaited = true
+			g.stats.SlotWaits++
+		}
+		g.mu.Unlock()
+
+		if err := g.sleep(ctx, wait, changed); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (g *Gate) take() {
+	g.inFlight++
+	if g.inFlight > g.stats.PeakInFlight {
+		g.stats.PeakInFlight = g.inFlight
+	}
+}
+
+// sleep waits for the rate wait to end, or for a slot to change.
+func (g *Gate) sleep(ctx context.Context, wait time.Duration, changed <-chan struct{}) error {
+	if wait > 0 {
+		if g.onWait != nil {
+			g.onWait("rate limit", wait)
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	select {
+	case <-changed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *Gate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	g.notify()
+}
+
+func (g *Gate) notify() {
+	close(g.changed)
+	g.changed = make(chan struct{})
+}
+
+// Observe adjusts the gate to the limits a response reported: capacity
+// follows the concurrency limit less the calls of other clients and one
+// slot of headroom, and a spent rate limit holds calls back for the wait
+// the server gave.
+func (g *Gate) Observe(l Limits) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+
+	if l.RateRemaining == 0 && l.RateToWaitSec > 0 {
+		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec) * time.Second))
+	}
+	if l.ConcurrencyLimit < 1 {
+		return
+	}
+	allowed := l.ConcurrencyLimit
+	if allowed > 1 {
+		allowed-- // headroom for the subscription's other clients
+	}
+	if l.ConcurrencyRunning >= 0 {
+		others := l.ConcurrencyRunning - g.inFlight
+		allowed = min(allowed, l.ConcurrencyLimit-max(others, 0))
+	}
+	g.setCapacity(allowed)
+}
+
+// Shrink lowers the capacity by one after the API refused a call for
+// concurrency (1960), never below one.
+func (g *Gate) Shrink() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stats.Shrinks++
+	g.setCapacity(g.capacity - 1)
+}
+
+// HoldFor keeps every call back for d (after a 1965 refusal).
+func (g *Gate) HoldFor(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.holdUntil(time.Now().Add(d))
+}
+
+func (g *Gate) holdUntil(t time.Time) {
+	if t.After(g.waitUntil) {
+		g.waitUntil = t
+	}
+}
+
+func (g *Gate) setCapacity(n int) {
+	n = max(1, min(n, g.max))
+	if n > g.capacity {
+		defer g.notify()
+	}
+	g.capacity = n
+}
+
+// Stats returns what the gate did so far.
+func (g *Gate) Stats() GateStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.stats
+	s.Capacity = g.capacity
+	return s
+}
