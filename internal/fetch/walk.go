@@ -1,6 +1,7 @@
 // Package fetch downloads detection pages from the Qualys API: it follows
-// the API's WARNING/URL pagination, decodes each page as it streams and
-// hands hosts on one at a time.
+// the API's WARNING/URL pagination, decodes each page as it streams, hands
+// hosts on one at a time, and retries what is retryable, resuming a cut
+// stream after the last host it decoded whole.
 //
 // It leaves planning (which hosts, which ranges), encoding and publishing
 // to others.
@@ -19,51 +20,93 @@ import (
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
-// Stats describes a completed walk.
+// Stats describes a walk.
 type Stats struct {
-	// ServerTime is RESPONSE/DATETIME of the first page: the server's clock
-	// when the walk started, which a checkpoint records.
+	// ServerTime is RESPONSE/DATETIME of the first page.
 	ServerTime time.Time
 	Pages      int
 	Hosts      int
 	Detections int
+	Retries    map[string]int // by cause
 }
 
-// ErrPagination reports a WARNING the walk cannot follow: no URL, no id_min
-// in it, or an id_min that does not move forward. Stopping there silently
-// would drop the hosts that follow.
-var ErrPagination = errors.New("cannot follow pagination")
+// Walker walks detection pages. Its fields are set once; it is safe for
+// concurrent walks.
+type Walker struct {
+	Client *qualys.Client
+	Retry  Retry
+	// OnRetry, if not nil, is told of each retry before its wait.
+	OnRetry func(cause string, wait time.Duration, err error)
+}
 
 // Walk requests the detection pages for params, in order, and calls fn for
-// each host as it is decoded. params is not modified. The next page is asked
+// each host decoded whole. params is not modified. The next page is asked
 // for with the original parameters and the id_min that the page's WARNING
-// URL carries. Walk stops at the first error, from the API, the stream or
-// fn, and returns it with the page and id_min it happened at.
-func Walk(ctx context.Context, c *qualys.Client, params url.Values,
+// URL carries. A page that fails in a retryable way is asked for again,
+// from the host after the last one fn received, so fn never sees a host
+// twice or a host in part. Walk stops at an error of fn, a permanent error,
+// or the last retry, and returns it with the page and id_min.
+func (w *Walker) Walk(ctx context.Context, params url.Values,
 	fn func(*qualys.Host) error) (Stats, error) {
-	var st Stats
+	st := Stats{Retries: map[string]int{}}
+	retry := w.Retry.withDefaults()
 	p := cloneValues(params)
+	attempt := 0
 	for {
-		next, err := walkPage(ctx, c, p, &st, fn)
-		if err != nil {
-			return st, fmt.Errorf("detection page %d (id_min=%s): %w",
-				st.Pages+1, p.Get("id_min"), err)
+		next, last, err := w.page(ctx, p, &st, fn)
+		if err == nil {
+			st.Pages++
+			if next == "" {
+				return st, nil
+			}
+			p.Set("id_min", next)
+			attempt = 0
+			continue
 		}
-		st.Pages++
-		if next == "" {
-			return st, nil
+
+		attempt++
+		cause, ok := classify(err)
+		var fnErr *consumerError
+		if errors.As(err, &fnErr) {
+			return st, fnErr.err
 		}
-		p.Set("id_min", next)
+		if !ok || attempt >= retry.Attempts {
+			return st, pageError(st, p, attempt, err)
+		}
+		if last != 0 {
+			p.Set("id_min", strconv.FormatInt(last+1, 10)) // resume after the last whole host
+		}
+		wait := retry.backoff(cause, attempt)
+		st.Retries[cause]++
+		if w.OnRetry != nil {
+			w.OnRetry(cause, wait, err)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return st, err
+		}
 	}
 }
 
-// walkPage fetches and decodes one page and returns the next page's id_min,
-// or "" on the last page.
-func walkPage(ctx context.Context, c *qualys.Client, p url.Values, st *Stats,
-	fn func(*qualys.Host) error) (string, error) {
-	resp, err := c.Post(ctx, qualys.DetectionPath, p)
+func pageError(st Stats, p url.Values, attempts int, err error) error {
+	s := fmt.Sprintf("detection page %d (id_min=%s", st.Pages+1, p.Get("id_min"))
+	if attempts > 1 {
+		s += fmt.Sprintf(", %d attempts", attempts)
+	}
+	return fmt.Errorf("%s): %w", s, err)
+}
+
+// consumerError marks an error of the walk's fn: never retried.
+type consumerError struct{ err error }
+
+func (e *consumerError) Error() string { return e.err.Error() }
+
+// page fetches and decodes one page. It returns the next page's id_min
+// ("" on the last page) and the ID of the last host handed to fn.
+func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
+	fn func(*qualys.Host) error) (string, int64, error) {
+	resp, err := w.Client.Post(ctx, qualys.DetectionPath, p)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer resp.Body.Close()
 
@@ -75,51 +118,29 @@ func walkPage(ctx context.Context, c *qualys.Client, p url.Values, st *Stats,
 			break
 		}
 		if err != nil {
-			return "", err
+			return "", last, err
 		}
-		if st.ServerTime.IsZero() {
-			st.ServerTime = d.ServerTime()
+		w.noteServerTime(st, d)
+		if err := fn(h); err != nil {
+			return "", last, &consumerError{err}
 		}
 		last = h.ID
 		st.Hosts++
 		st.Detections += len(h.Detections)
-		if err := fn(h); err != nil {
-			return "", err
-		}
 	}
+	w.noteServerTime(st, d)
+
+	next, err := qualys.NextIDMin(d.Warning(), p.Get("id_min"), last)
+	if err != nil || next == 0 {
+		return "", last, err
+	}
+	return strconv.FormatInt(next, 10), last, nil
+}
+
+func (w *Walker) noteServerTime(st *Stats, d *decode.Decoder) {
 	if st.ServerTime.IsZero() {
 		st.ServerTime = d.ServerTime()
 	}
-	return nextIDMin(d.Warning(), p.Get("id_min"), last)
-}
-
-// nextIDMin reads the id_min of the next page from a WARNING and checks
-// that it moves past both the current id_min and the last host decoded.
-func nextIDMin(w *qualys.Warning, current string, lastHost int64) (string, error) {
-	if w == nil {
-		return "", nil
-	}
-	if w.URL == "" {
-		return "", fmt.Errorf("%w: warning %d %q has no url", ErrPagination, w.Code, w.Text)
-	}
-	u, err := url.Parse(w.URL)
-	if err != nil {
-		return "", fmt.Errorf("%w: warning url %q: %w", ErrPagination, w.URL, err)
-	}
-	next, err := strconv.ParseInt(u.Query().Get("id_min"), 10, 64)
-	if err != nil {
-		return "", fmt.Errorf("%w: warning url %q has no numeric id_min", ErrPagination, w.URL)
-	}
-
-	floor := lastHost
-	if cur, err := strconv.ParseInt(current, 10, 64); err == nil && cur > floor {
-		floor = cur
-	}
-	if next <= floor {
-		return "", fmt.Errorf("%w: id_min %d in warning url does not move past %d",
-			ErrPagination, next, floor)
-	}
-	return strconv.FormatInt(next, 10), nil
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
@@ -59,7 +60,7 @@ func TestWalkFollowsIDMinAndResendsParameters(t *testing.T) {
 	params := url.Values{"action": {"list"}, "status": {qualys.AllStatuses}, "ids": {"1-100"}}
 
 	var got []int64
-	st, err := Walk(t.Context(), c, params, func(h *qualys.Host) error {
+	st, err := (&Walker{Client: c, Retry: Retry{Attempts: 1}}).Walk(t.Context(), params, func(h *qualys.Host) error {
 		got = append(got, h.ID)
 		return nil
 	})
@@ -93,8 +94,8 @@ func TestWalkPaginationErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := serve(t, map[string]string{"": page([]int{10, 20}, tt.warning)})
-			_, err := Walk(t.Context(), c, url.Values{"action": {"list"}}, func(*qualys.Host) error { return nil })
-			if !errors.Is(err, ErrPagination) {
+			_, err := (&Walker{Client: c, Retry: Retry{Attempts: 1}}).Walk(t.Context(), url.Values{"action": {"list"}}, func(*qualys.Host) error { return nil })
+			if !errors.Is(err, qualys.ErrPagination) {
 				t.Errorf("Walk = %v, want ErrPagination", err)
 			}
 		})
@@ -109,12 +110,69 @@ func TestWalkReturnsAPIErrors(t *testing.T) {
 	defer srv.Close()
 	c, _ := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL})
 
-	_, err := Walk(t.Context(), c, url.Values{"ids": {"abc123"}}, func(*qualys.Host) error { return nil })
+	_, err := (&Walker{Client: c, Retry: Retry{Attempts: 1}}).Walk(t.Context(), url.Values{"ids": {"abc123"}}, func(*qualys.Host) error { return nil })
 	var apiErr *qualys.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != 1905 || apiErr.HTTPStatus != 400 {
 		t.Fatalf("Walk = %v, want API error 1905 with HTTP 400", err)
 	}
 	if !qualys.IsPermanent(err) {
 		t.Errorf("1905 should be permanent")
+	}
+}
+
+// TestWalkResumesCutStreamAfterLastWholeHost pins that a page cut in the
+// middle of a host is asked for again from the host after the last whole
+// one, so that no host is handed on twice or in part.
+func TestWalkResumesCutStreamAfterLastWholeHost(t *testing.T) {
+	full := page([]int{10, 20, 30}, "")
+	cut := full[:strings.Index(full, "<HOST><ID>30")+20] // inside host 30
+	var forms []url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		forms = append(forms, r.PostForm)
+		w.Header().Set("Content-Type", "application/xml")
+		if len(forms) == 1 {
+			fmt.Fprint(w, cut)
+			return
+		}
+		fmt.Fprint(w, page([]int{30}, ""))
+	}))
+	defer srv.Close()
+	c, _ := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL})
+
+	var got []int64
+	w := &Walker{Client: c, Retry: Retry{MinBackoff: time.Millisecond}}
+	st, err := w.Walk(t.Context(), url.Values{"action": {"list"}}, func(h *qualys.Host) error {
+		got = append(got, h.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[10 20 30]" {
+		t.Errorf("hosts %v, want each once", got)
+	}
+	if len(forms) != 2 || forms[1].Get("id_min") != "21" {
+		t.Errorf("retry form %v, want id_min=21", forms[len(forms)-1])
+	}
+	if st.Retries[CauseCut] != 1 {
+		t.Errorf("retries %v, want one cut_stream", st.Retries)
+	}
+}
+
+func TestWalkGivesUpAfterAttempts(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `<GENERIC_RETURN><RETURN status="FAILED">Internal error</RETURN></GENERIC_RETURN>`)
+	}))
+	defer srv.Close()
+	c, _ := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL})
+
+	w := &Walker{Client: c, Retry: Retry{Attempts: 3, MinBackoff: time.Millisecond}}
+	_, err := w.Walk(t.Context(), url.Values{}, func(*qualys.Host) error { return nil })
+	if err == nil || calls != 3 || !strings.Contains(err.Error(), "3 attempts") {
+		t.Errorf("err = %v after %d calls, want failure after 3", err, calls)
 	}
 }
