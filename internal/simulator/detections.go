@@ -41,6 +41,7 @@ func (s *Server) writeDetections(r *http.Request, x *xmlWriter, q *query) {
 		}
 		buf = f.viewHost(q, h, keep, &view, buf)
 		x.host(&view, h.emptyDNS)
+		x.hostWritten()
 		n++
 	}
 
@@ -51,6 +52,20 @@ func (s *Server) writeDetections(r *http.Request, x *xmlWriter, q *query) {
 		x.warning(q.truncation, nextURL(r, q.pairs, next))
 	}
 	x.tail(root)
+}
+
+// pageHosts returns the number of hosts on the page q asks for. The
+// caller holds the read lock.
+func (f *Fleet) pageHosts(q *query) int {
+	n := 0
+	var keep []int32
+	for i := f.first(q); ; i++ {
+		i, keep = f.next(q, i, keep)
+		if i == len(f.hosts) || (q.truncation > 0 && n == q.truncation) {
+			return n
+		}
+		n++
+	}
 }
 
 // Expected returns the hosts, with their detections, that a complete walk

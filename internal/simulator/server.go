@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -50,8 +51,40 @@ type Config struct {
 	ResponsesDir string
 
 	// Limiter admits calls and sets the limit headers. Default: a
-	// StaticLimiter.
+	// StaticLimiter, which refuses nothing, or a WindowLimiter when Limits
+	// is set.
 	Limiter Limiter
+
+	// Limits, when not nil, enforces rate and concurrency limits with
+	// NewWindowLimiter(*Limits). Limiter must then be nil. Default nil:
+	// nothing is enforced.
+	Limits *LimitConfig
+
+	// AltConcurrencyHeaders spells the concurrency headers
+	// X-ConcurrencyLimit-Limit and X-ConcurrencyLimit-Running, as some
+	// documents do, instead of X-Concurrency-Limit-*. Default false.
+	AltConcurrencyHeaders bool
+
+	// Faults is the initial fault plan; SetFaults replaces it while
+	// serving. Default: no faults.
+	Faults Faults
+
+	// Latency delays the headers of every detection and host list page,
+	// to model the real API's time to first byte. Default zero.
+	Latency Latency
+
+	// SessionTimeout ends a session of the session API that was not used
+	// for that long. Default 4 hours.
+	SessionTimeout time.Duration
+}
+
+// Latency is the time to first byte of a page: FirstByte plus PerHost for
+// every host on the page, waited before the headers while the call holds
+// its concurrency slot, and cut short when the client goes away. Errors
+// (a bad parameter) are answered at once.
+type Latency struct {
+	FirstByte time.Duration
+	PerHost   time.Duration
 }
 
 // DefaultConfig returns the configuration of a simulator that behaves like
@@ -78,21 +111,36 @@ type Server struct {
 	mu    sync.RWMutex // guards fleet
 	fleet *Fleet
 
-	statsMu sync.Mutex
-	stats   map[StatKey]int
+	faults   faultState
+	sessions sessions
+
+	statsMu    sync.Mutex
+	stats      map[StatKey]int
+	traffic    map[string]Traffic
+	limitStats LimitStats
 }
 
-// New returns a Server for cfg. It fails when cfg has no user or its
-// ResponsesDir cannot be read.
+// New returns a Server for cfg. It fails when cfg has no user, sets both
+// Limiter and Limits, has an invalid fault rule, or its ResponsesDir cannot
+// be read.
 func New(cfg Config) (*Server, error) {
-	if cfg.User == "" {
-		return nil, errors.New("simulator config: user is required")
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("simulator config: %w", err)
 	}
 	if cfg.RequestedWithCode == 0 {
 		cfg.RequestedWithCode = 1903
 	}
-	s := &Server{cfg: cfg, limiter: cfg.Limiter, fleet: cfg.Fleet, stats: map[StatKey]int{}}
-	if s.limiter == nil {
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = 4 * time.Hour
+	}
+	s := &Server{cfg: cfg, limiter: cfg.Limiter, fleet: cfg.Fleet, stats: map[StatKey]int{},
+		traffic: map[string]Traffic{}, limitStats: LimitStats{Refused: map[int]int{}}}
+	s.sessions = sessions{timeout: cfg.SessionTimeout, byID: map[string]time.Time{}}
+	s.faults.set(cfg.Faults)
+	switch {
+	case cfg.Limits != nil:
+		s.limiter = NewWindowLimiter(*cfg.Limits)
+	case s.limiter == nil:
 		s.limiter = &StaticLimiter{}
 	}
 	if s.fleet == nil {
@@ -106,6 +154,24 @@ func New(cfg Config) (*Server, error) {
 		s.responses = sr
 	}
 	return s, nil
+}
+
+// validate returns every problem of cfg at once.
+func (cfg *Config) validate() error {
+	var errs []error
+	if cfg.User == "" {
+		errs = append(errs, errors.New("user is required"))
+	}
+	if cfg.Limiter != nil && cfg.Limits != nil {
+		errs = append(errs, errors.New("set Limiter or Limits, not both"))
+	}
+	if cfg.Latency.FirstByte < 0 || cfg.Latency.PerHost < 0 {
+		errs = append(errs, errors.New("latency is negative"))
+	}
+	if err := cfg.Faults.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // Now returns the simulated clock: the DATETIME of responses.
@@ -175,10 +241,12 @@ const (
 	routeDetection
 	routeHostList
 	routeAbout
+	routeSession
 )
 
-// routeOf parses /api/<version>/fo/asset/host/[vm/detection/] and
-// /msp/about.php; the trailing slash is optional.
+// routeOf parses /api/<version>/fo/asset/host/[vm/detection/],
+// /msp/about.php and /api/<any version>/fo/session/; the trailing slash is
+// optional.
 func routeOf(path string) (route, string) {
 	if path == "/msp/about.php" {
 		return routeAbout, ""
@@ -188,6 +256,9 @@ func routeOf(path string) (route, string) {
 		return routeNone, ""
 	}
 	version, rest, _ := strings.Cut(rest, "/")
+	if strings.TrimSuffix(rest, "/") == "fo/session" && isVersion(version) {
+		return routeSession, version
+	}
 	switch version {
 	case "2.0", "3.0", "4.0", "5.0":
 	default:
@@ -202,7 +273,16 @@ func routeOf(path string) (route, string) {
 	return routeNone, ""
 }
 
-// ServeHTTP serves one API call.
+// isVersion reports whether v reads as an API version, digits.digits.
+func isVersion(v string) bool {
+	major, minor, ok := strings.Cut(v, ".")
+	_, err1 := strconv.ParseUint(major, 10, 16)
+	_, err2 := strconv.ParseUint(minor, 10, 16)
+	return ok && err1 == nil && err2 == nil
+}
+
+// ServeHTTP serves one API call: the limiter's admission, the checks, the
+// faults of the call, then the page.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	defer s.count(r.URL.Path, rec)
@@ -217,28 +297,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(rec, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if rt == routeSession {
+		s.serveSession(rec, r)
+		return
+	}
 
 	adm := s.limiter.Admit(r)
 	if adm.Done != nil {
 		defer adm.Done()
 	}
-	setLimitHeaders(rec.Header(), adm.Limits)
+	s.noteAdmission(adm)
+	setLimitHeaders(rec.Header(), adm.Limits, s.cfg.AltConcurrencyHeaders)
 	if err := s.check(r, rt, adm); err != nil {
 		writeError(rec, r, s.Now(), err)
+		return
+	}
+
+	pairs, perr := requestPairs(r)
+	plan := s.faults.plan(r.URL.Path, pairs)
+	if !sleep(r.Context(), plan.firstByte()) {
+		return
+	}
+	if end := plan.ending(); end != nil && end.Kind.replaces() {
+		s.replace(rec, r, end)
 		return
 	}
 	if rt == routeAbout {
 		writeAbout(rec, baseURL(r))
 		return
 	}
-	s.serveAPI(rec, r, rt, version)
+	if perr != nil {
+		writeError(rec, r, s.Now(), apiErr(http.StatusBadRequest, qualys.CodeInvalidValue,
+			perr.Error()))
+		return
+	}
+	s.serveAPI(rec, r, rt, version, pairs, plan)
 }
 
-// check applies, in order, authentication, the X-Requested-With rule and
-// the limiter's refusal.
+// check applies, in order, authentication (HTTP Basic or a session
+// cookie), the X-Requested-With rule and the limiter's refusal.
 func (s *Server) check(r *http.Request, rt route, adm Admission) *qualys.APIError {
 	user, pass, ok := r.BasicAuth()
-	if !ok || !equal(user, s.cfg.User) || !equal(pass, s.cfg.Password) {
+	basic := ok && equal(user, s.cfg.User) && equal(pass, s.cfg.Password)
+	if !basic && !s.sessionOf(r) {
 		return apiErr(http.StatusUnauthorized, qualys.CodeBadLogin, "Bad Login/Password")
 	}
 	if rt != routeAbout && s.cfg.RequireRequestedWith && r.Header.Get("X-Requested-With") == "" {
@@ -252,35 +353,58 @@ func equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// serveAPI parses the parameters and serves the detection or host list API
-// under the read lock: a page is a snapshot.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt route, version string) {
+// serveAPI serves the detection or host list API with the body faults of
+// plan. The page is written under the read lock: it is a snapshot.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt route, version string,
+	pairs []param, plan *faultPlan) {
+	if !sleep(r.Context(), s.latency(rt, version, pairs)) {
+		return
+	}
+	end := plan.ending()
+	if end == nil || !end.RandomBytes {
+		bytes := 0
+		if end != nil {
+			bytes = end.Bytes
+		}
+		fw, r, cancel := plan.bodyWriter(w, r, bytes)
+		defer cancel()
+		s.writePage(fw, r, rt, version, pairs, plan.keepAlive())
+		return
+	}
+
+	// A cut at a random offset needs the length of the page first.
+	var page pageBuffer
+	page.header = w.Header()
+	s.writePage(&page, r, rt, version, pairs, plan.keepAlive())
+	fw, _, cancel := plan.bodyWriter(w, r, s.faults.drawBytes(page.buf.Len()))
+	defer cancel()
+	if page.status != 0 {
+		fw.WriteHeader(page.status)
+	}
+	fw.Write(page.buf.Bytes())
+}
+
+// writePage parses the parameters and writes the page or the error, with
+// a keep-alive comment every keepAlive hosts when not zero.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, rt route, version string,
+	pairs []param, keepAlive int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	now := s.fleet.now
 
-	pairs, err := requestPairs(r)
-	if err != nil {
-		writeError(w, r, now, apiErr(http.StatusBadRequest, qualys.CodeInvalidValue, err.Error()))
-		return
-	}
-	a := apiDetection
-	if rt == routeHostList {
-		a = apiHostList
-	}
-	q, apiErr := parseQuery(a, version, pairs, now)
+	q, apiErr := parseQuery(apiOf(rt), version, pairs, now)
 	if apiErr != nil {
 		writeError(w, r, now, apiErr)
 		return
 	}
-
 	if rt == routeDetection && s.responses != nil {
 		s.responses.serve(w)
 		return
 	}
+
 	w.Header().Set("Content-Type", "application/xml")
 	bw := bufio.NewWriterSize(w, 64<<10)
-	x := &xmlWriter{w: bw}
+	x := &xmlWriter{w: bw, keepAlive: keepAlive}
 	if rt == routeDetection {
 		s.writeDetections(r, x, q)
 	} else {
@@ -288,6 +412,41 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt route, vers
 	}
 	bw.Flush()
 }
+
+func apiOf(rt route) api {
+	if rt == routeHostList {
+		return apiHostList
+	}
+	return apiDetection
+}
+
+// latency is the time to first byte of a page (Config.Latency): zero for
+// a request the API refuses.
+func (s *Server) latency(rt route, version string, pairs []param) time.Duration {
+	l := s.cfg.Latency
+	if l.PerHost == 0 {
+		return l.FirstByte
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	q, err := parseQuery(apiOf(rt), version, pairs, s.fleet.now)
+	if err != nil {
+		return 0
+	}
+	return l.FirstByte + time.Duration(s.fleet.pageHosts(q))*l.PerHost
+}
+
+// pageBuffer holds a page in memory, to learn its length.
+type pageBuffer struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (p *pageBuffer) Header() http.Header         { return p.header }
+func (p *pageBuffer) WriteHeader(code int)        { p.status = code }
+func (p *pageBuffer) Write(b []byte) (int, error) { return p.buf.Write(b) }
 
 // echoOf returns what REQUEST repeats, nil unless echo_request=1.
 func (s *Server) echoOf(r *http.Request, q *query) *echo {
@@ -360,8 +519,15 @@ func nextURL(r *http.Request, pairs []param, next int64) string {
 // writeError writes err as a SIMPLE_RETURN, without XML declaration like
 // the real API's error bodies.
 func writeError(w http.ResponseWriter, r *http.Request, now time.Time, err *qualys.APIError) {
+	writeSimpleReturn(w, r, now, err.HTTPStatus, err.Code, err.Text, err.Items)
+}
+
+// writeSimpleReturn writes a SIMPLE_RETURN; code 0 leaves CODE out, as in
+// the session API's answers.
+func writeSimpleReturn(w http.ResponseWriter, r *http.Request, now time.Time, status, code int,
+	text string, items map[string]string) {
 	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(err.HTTPStatus)
+	w.WriteHeader(status)
 
 	bw := bufio.NewWriter(w)
 	x := &xmlWriter{w: bw}
@@ -370,14 +536,16 @@ func writeError(w http.ResponseWriter, r *http.Request, now time.Time, err *qual
 	bw.WriteString("\">\n<SIMPLE_RETURN>")
 	x.open(1, "RESPONSE")
 	x.time(2, "DATETIME", now)
-	x.int(2, "CODE", int64(err.Code))
-	x.text(2, "TEXT", err.Text)
-	if len(err.Items) > 0 {
+	if code != 0 {
+		x.int(2, "CODE", int64(code))
+	}
+	x.text(2, "TEXT", text)
+	if len(items) > 0 {
 		x.open(2, "ITEM_LIST")
-		for _, k := range sortedKeys(err.Items) {
+		for _, k := range sortedKeys(items) {
 			x.open(3, "ITEM")
 			x.text(4, "KEY", k)
-			x.text(4, "VALUE", err.Items[k])
+			x.text(4, "VALUE", items[k])
 			x.close(3, "ITEM")
 		}
 		x.close(2, "ITEM_LIST")
@@ -385,6 +553,20 @@ func writeError(w http.ResponseWriter, r *http.Request, now time.Time, err *qual
 	x.close(1, "RESPONSE")
 	bw.WriteString("\n</SIMPLE_RETURN>\n")
 	bw.Flush()
+}
+
+// writeGenericReturn writes the GENERIC_RETURN "Internal error" document
+// that the API sends with a 5xx.
+func writeGenericReturn(w http.ResponseWriter, r *http.Request, now time.Time, status int) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8" ?>
+<!DOCTYPE GENERIC_RETURN SYSTEM "%s/generic_return.dtd">
+<GENERIC_RETURN>
+  <API name="index.php" username="qualys" at="%s" />
+  <RETURN status="FAILED" number="999">Internal error. Please contact customer support.</RETURN>
+</GENERIC_RETURN>
+`, baseURL(r), now.UTC().Format(qualys.TimeLayout))
 }
 
 // writeAbout answers /msp/about.php, which clients call to check
@@ -402,10 +584,18 @@ func writeAbout(w http.ResponseWriter, base string) {
 `, base)
 }
 
-// recorder remembers the status written, for Stats.
+// recorder remembers the status and body length written, for Stats and
+// Traffic.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -426,4 +616,66 @@ func (s *Server) count(path string, rec *recorder) {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	s.stats[StatKey{Path: path, Status: rec.status}]++
+	t := s.traffic[path]
+	t.Calls++
+	t.Bytes += rec.bytes
+	s.traffic[path] = t
+}
+
+// noteAdmission counts the limiter's answer for LimitStats.
+func (s *Server) noteAdmission(adm Admission) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if adm.Refusal != nil {
+		s.limitStats.Refused[adm.Refusal.Code]++
+		return
+	}
+	s.limitStats.Admitted++
+	s.limitStats.Peak = max(s.limitStats.Peak, adm.Limits.ConcurrencyRunning)
+}
+
+// LimitStats returns what the limiter answered so far: calls admitted,
+// calls refused by code, and the highest Running header of an admitted
+// call.
+func (s *Server) LimitStats() LimitStats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	st := s.limitStats
+	st.Refused = maps.Clone(st.Refused)
+	return st
+}
+
+// HoldSlots occupies n concurrency slots of the limiter until release is
+// called, as calls of another client of the same subscription would. It
+// panics when Config.Limiter is not a SlotHolder.
+func (s *Server) HoldSlots(n int) (release func()) {
+	h, ok := s.limiter.(SlotHolder)
+	if !ok {
+		panic(fmt.Sprintf("simulator: limiter %T cannot hold slots", s.limiter))
+	}
+	return h.HoldSlots(n)
+}
+
+// Traffic is what the server answered on one URL path: calls, whatever
+// their status, and response body bytes written (before any compression
+// net/http might add; a body cut by a fault counts what was sent).
+type Traffic struct {
+	Calls int
+	Bytes int64
+}
+
+// Traffic returns the traffic since the Server started or ResetTraffic, by
+// URL path as requested (such as "/api/5.0/fo/asset/host/vm/detection/").
+// A test may also keep two snapshots and subtract.
+func (s *Server) Traffic() map[string]Traffic {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return maps.Clone(s.traffic)
+}
+
+// ResetTraffic sets the traffic counts back to zero.
+func (s *Server) ResetTraffic() {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	clear(s.traffic)
 }

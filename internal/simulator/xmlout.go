@@ -17,6 +17,27 @@ import (
 type xmlWriter struct {
 	w   *bufio.Writer
 	num []byte
+
+	// keepAlive, when not zero, is the number of hosts between keep-alive
+	// comments (FaultKeepAlive); root names the document in them.
+	keepAlive, hosts int
+	root             string
+}
+
+// comment writes a keep-alive comment when they are asked for.
+func (x *xmlWriter) comment() {
+	if x.keepAlive > 0 {
+		x.w.WriteString("\n<!-- keep-alive for " + x.root + " -->")
+	}
+}
+
+// hostWritten counts a host and writes a keep-alive comment after every
+// keepAlive hosts.
+func (x *xmlWriter) hostWritten() {
+	x.hosts++
+	if x.keepAlive > 0 && x.hosts%x.keepAlive == 0 {
+		x.comment()
+	}
 }
 
 const indents = "\n                                "
@@ -388,6 +409,8 @@ func (x *xmlWriter) head(root, dtd string, now time.Time, e *echo) {
 	}
 	x.open(1, "RESPONSE")
 	x.time(2, "DATETIME", now)
+	x.root = root
+	x.comment()
 }
 
 // request writes REQUEST: every parameter in PARAM_LIST, and the form body
