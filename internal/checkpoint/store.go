@@ -38,7 +38,8 @@ type Checkpoint struct {
 // concurrent use.
 type Store struct {
 	topic  string
-	key    []byte
+	key    []byte // of the checkpoint
+	pkey   []byte // of the progress of the sync under way
 	client *kafka.Client
 	writer *kafka.Writer
 }
@@ -50,6 +51,7 @@ func NewStore(brokers []string, transport *kafka.Transport, topic, subscription 
 	s := &Store{
 		topic:  topic,
 		key:    []byte("sync/" + subscription),
+		pkey:   []byte("progress/" + subscription),
 		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second},
 		writer: &kafka.Writer{
 			Addr:         kafka.TCP(brokers...),
@@ -70,12 +72,20 @@ func NewStore(brokers []string, transport *kafka.Transport, topic, subscription 
 // Save writes c and returns once all in-sync replicas acknowledged it.
 func (s *Store) Save(ctx context.Context, c Checkpoint) error {
 	c.Version = Version
-	value, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encode checkpoint: %w", err)
+	return s.write(ctx, s.key, c)
+}
+
+// write stores v as JSON under key; a nil v writes a tombstone.
+func (s *Store) write(ctx context.Context, key []byte, v any) error {
+	var value []byte
+	if v != nil {
+		var err error
+		if value, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("encode %s: %w", key, err)
+		}
 	}
-	if err := s.writer.WriteMessages(ctx, kafka.Message{Key: s.key, Value: value}); err != nil {
-		return fmt.Errorf("write checkpoint to %s: %w", s.topic, err)
+	if err := s.writer.WriteMessages(ctx, kafka.Message{Key: key, Value: value}); err != nil {
+		return fmt.Errorf("write %s to %s: %w", key, s.topic, err)
 	}
 	return nil
 }
@@ -89,7 +99,7 @@ var ErrUnknownFormat = errors.New("unknown checkpoint format")
 // Errors the brokers call temporary (a partition whose leader is moving or
 // was just created) are retried for up to 30 seconds.
 func (s *Store) Load(ctx context.Context) (Checkpoint, bool, error) {
-	value, err := s.latestRetrying(ctx)
+	value, err := s.latestRetrying(ctx, s.key)
 	if err != nil || value == nil {
 		return Checkpoint{}, false, err
 	}
@@ -107,10 +117,10 @@ func (s *Store) Load(ctx context.Context) (Checkpoint, bool, error) {
 // Close releases the writer's connections.
 func (s *Store) Close() error { return s.writer.Close() }
 
-func (s *Store) latestRetrying(ctx context.Context) ([]byte, error) {
+func (s *Store) latestRetrying(ctx context.Context, key []byte) ([]byte, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		value, err := s.latest(ctx)
+		value, err := s.latest(ctx, key)
 		var kerr kafka.Error
 		if err == nil || !errors.As(err, &kerr) || !kerr.Temporary() || time.Now().After(deadline) {
 			return value, err
@@ -124,8 +134,8 @@ func (s *Store) latestRetrying(ctx context.Context) ([]byte, error) {
 }
 
 // latest reads every partition of the topic to its end and returns the
-// last value written under the store's key, or nil.
-func (s *Store) latest(ctx context.Context) ([]byte, error) {
+// last value written under key, or nil.
+func (s *Store) latest(ctx context.Context, key []byte) ([]byte, error) {
 	md, err := s.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{s.topic}})
 	if err != nil {
 		return nil, fmt.Errorf("read metadata of %s: %w", s.topic, err)
@@ -137,7 +147,7 @@ func (s *Store) latest(ctx context.Context) ([]byte, error) {
 	var value []byte
 	var at time.Time
 	for _, p := range md.Topics[0].Partitions {
-		v, t, err := s.latestIn(ctx, p.ID)
+		v, t, err := s.latestIn(ctx, key, p.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -148,9 +158,9 @@ func (s *Store) latest(ctx context.Context) ([]byte, error) {
 	return value, nil
 }
 
-// latestIn returns the last value under the key in one partition and the
+// latestIn returns the last value under key in one partition and the
 // time it was written.
-func (s *Store) latestIn(ctx context.Context, partition int) ([]byte, time.Time, error) {
+func (s *Store) latestIn(ctx context.Context, key []byte, partition int) ([]byte, time.Time, error) {
 	offsets, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
 		Topics: map[string][]kafka.OffsetRequest{s.topic: {
 			kafka.FirstOffsetOf(partition), kafka.LastOffsetOf(partition)}},
@@ -175,7 +185,7 @@ func (s *Store) latestIn(ctx context.Context, partition int) ([]byte, time.Time,
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("read %s/%d at %d: %w", s.topic, partition, next, err)
 		}
-		n, err := s.scan(resp.Records, &next, &value, &at)
+		n, err := s.scan(resp.Records, key, &next, &value, &at)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -188,7 +198,8 @@ func (s *Store) latestIn(ctx context.Context, partition int) ([]byte, time.Time,
 
 // scan reads one fetched batch, keeping the last value under the key and
 // moving next past the records read. It returns how many it read.
-func (s *Store) scan(rr kafka.RecordReader, next *int64, value *[]byte, at *time.Time) (int, error) {
+func (s *Store) scan(rr kafka.RecordReader, want []byte, next *int64, value *[]byte,
+	at *time.Time) (int, error) {
 	n := 0
 	for {
 		rec, err := rr.ReadRecord()
@@ -201,7 +212,7 @@ func (s *Store) scan(rr kafka.RecordReader, next *int64, value *[]byte, at *time
 		n++
 		*next = rec.Offset + 1
 		key, err := readAll(rec.Key)
-		if err != nil || string(key) != string(s.key) {
+		if err != nil || string(key) != string(want) {
 			continue
 		}
 		if *value, err = readAll(rec.Value); err != nil {

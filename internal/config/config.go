@@ -49,6 +49,19 @@ type Qualys struct {
 	RequestedWith string `env:"REQUESTED_WITH, default=qualys2kafka"`
 	// TruncationLimit is the most hosts per page (1..1000000).
 	TruncationLimit int `env:"TRUNCATION_LIMIT, default=1000"`
+	// Auth is basic (credentials on every call) or session (log in once,
+	// send the session cookie, log out at the end).
+	Auth string `env:"AUTH, default=basic"`
+	// Workers is the most ranges fetched at once; the API's concurrency
+	// headers cap it further, keeping a slot for other clients.
+	Workers int `env:"WORKERS, default=4"`
+	// RangeSize is the hosts per range of the sync plan.
+	RangeSize        int           `env:"RANGE_SIZE, default=5000"`
+	ConnectTimeout   time.Duration `env:"CONNECT_TIMEOUT, default=30s"`
+	FirstByteTimeout time.Duration `env:"FIRST_BYTE_TIMEOUT, default=10m"`
+	IdleTimeout      time.Duration `env:"IDLE_TIMEOUT, default=2m"`
+	// RetryAttempts is the most tries of one page.
+	RetryAttempts int `env:"RETRY_ATTEMPTS, default=8"`
 }
 
 // Filters select hosts and detections; each maps to one API parameter.
@@ -96,6 +109,8 @@ type Sync struct {
 	// recorded late are not missed; repeats are expected and carry the same
 	// event_id.
 	Overlap time.Duration `env:"OVERLAP, default=10m"`
+	// ProgressEvery is the pace of the progress log of a sync.
+	ProgressEvery time.Duration `env:"PROGRESS_EVERY, default=30s"`
 }
 
 // Load reads the configuration from the environment, resolves _FILE
@@ -179,6 +194,7 @@ func (c *Config) Validate() error {
 	if c.Qualys.TruncationLimit < 1 || c.Qualys.TruncationLimit > 1000000 {
 		bad("QUALYS_TRUNCATION_LIMIT", "%d is outside 1..1000000", c.Qualys.TruncationLimit)
 	}
+	errs = append(errs, c.validateFetch()...)
 	errs = append(errs, c.validateOutput()...)
 	errs = append(errs, c.validateKafka()...)
 	if c.Sync.Interval < time.Minute {
@@ -191,6 +207,33 @@ func (c *Config) Validate() error {
 		bad("LOG_LEVEL", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateFetch() []error {
+	var errs []error
+	q := c.Qualys
+	if q.Auth != "basic" && q.Auth != "session" {
+		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_AUTH: %q is not basic or session", q.Auth))
+	}
+	if q.Workers < 1 || q.Workers > 100 {
+		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_WORKERS: %d is outside 1..100", q.Workers))
+	}
+	if q.RangeSize < 1 {
+		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_RANGE_SIZE: %d is below 1", q.RangeSize))
+	}
+	for name, d := range map[string]time.Duration{"CONNECT_TIMEOUT": q.ConnectTimeout,
+		"FIRST_BYTE_TIMEOUT": q.FirstByteTimeout, "IDLE_TIMEOUT": q.IdleTimeout} {
+		if d < time.Second {
+			errs = append(errs, fmt.Errorf(Prefix+"QUALYS_%s: %v is shorter than a second", name, d))
+		}
+	}
+	if q.RetryAttempts < 1 {
+		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_RETRY_ATTEMPTS: %d is below 1", q.RetryAttempts))
+	}
+	if c.Sync.ProgressEvery < time.Second {
+		errs = append(errs, fmt.Errorf(Prefix+"SYNC_PROGRESS_EVERY: %v is shorter than a second", c.Sync.ProgressEvery))
+	}
+	return errs
 }
 
 func (c *Config) validateOutput() []error {

@@ -47,7 +47,7 @@ func TestSyncAPIErrorKeepsCheckpoint(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != qualys.CodeInvalidValue || apiErr.HTTPStatus != 400 {
 		t.Fatalf("Sync = %v, want API error 1905 with HTTP 400", err)
 	}
-	for _, want := range []string{"detection page 1", "http 400", "code 1905", "abc123"} {
+	for _, want := range []string{"host list page 1", "http 400", "code 1905", "abc123"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

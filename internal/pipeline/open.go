@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
 	"github.com/q2k/qualys2kafka/internal/config"
+	"github.com/q2k/qualys2kafka/internal/fetch"
 	"github.com/q2k/qualys2kafka/internal/publish"
 	"github.com/q2k/qualys2kafka/internal/qualys"
 	"github.com/q2k/qualys2kafka/internal/record"
@@ -18,12 +20,21 @@ import (
 // cfg asks) and fails naming any that are missing. The returned Syncer must
 // be closed.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Syncer, error) {
+	q := cfg.Qualys
+	gate := qualys.NewGate(q.Workers, func(reason string, d time.Duration) {
+		log.Warn("qualys call held back", "reason", reason, "wait", d.String())
+	})
 	client, err := qualys.NewClient(qualys.ClientConfig{
-		BaseURL:       cfg.Qualys.URL,
-		APIVersion:    cfg.Qualys.APIVersion,
-		User:          cfg.Qualys.User,
-		Password:      cfg.Qualys.Password,
-		RequestedWith: cfg.Qualys.RequestedWith,
+		BaseURL:          q.URL,
+		APIVersion:       q.APIVersion,
+		User:             q.User,
+		Password:         q.Password,
+		Session:          q.Auth == "session",
+		RequestedWith:    q.RequestedWith,
+		ConnectTimeout:   q.ConnectTimeout,
+		FirstByteTimeout: q.FirstByteTimeout,
+		IdleTimeout:      q.IdleTimeout,
+		Gate:             gate,
 	})
 	if err != nil {
 		return nil, err
@@ -48,15 +59,19 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Syncer, e
 	}
 
 	return &Syncer{
-		Client:       client,
-		Writer:       w,
-		Topics:       topics,
-		Encoder:      enc,
-		Checkpoints:  checkpoint.NewStore(cfg.Kafka.Brokers, nil, topics.Checkpoint(), cfg.Subscription),
-		Params:       DetectionParams(cfg),
-		Subscription: cfg.Subscription,
-		Overlap:      cfg.Sync.Overlap,
-		Logger:       log,
+		Client:        client,
+		Writer:        w,
+		Topics:        topics,
+		Encoder:       enc,
+		Checkpoints:   checkpoint.NewStore(cfg.Kafka.Brokers, nil, topics.Checkpoint(), cfg.Subscription),
+		Params:        DetectionParams(cfg),
+		Subscription:  cfg.Subscription,
+		Overlap:       cfg.Sync.Overlap,
+		Logger:        log,
+		Retry:         fetch.Retry{Attempts: q.RetryAttempts},
+		Workers:       q.Workers,
+		RangeSize:     q.RangeSize,
+		ProgressEvery: cfg.Sync.ProgressEvery,
 	}, nil
 }
 

@@ -1,28 +1,28 @@
-// Package pipeline runs a sync: it fetches detection pages, encodes one
-// record per detection, publishes the records and moves the checkpoint once
-// every record was acknowledged.
+// Package pipeline runs a sync: it plans host ID ranges, fetches their
+// detection pages over a pool of workers, encodes one record per detection,
+// publishes the records and moves the checkpoint once every record was
+// acknowledged.
 //
-// Stages run concurrently, joined by bounded channels under one errgroup:
-// the first error cancels the others, and nothing the brokers did not
-// acknowledge is ever counted in the checkpoint.
+// Stages run concurrently, joined by bounded channels under one errgroup.
+// A failing range does not stop the others; the sync then fails naming it,
+// and the checkpoint stays where it was. Progress (the ranges whose records
+// were all acknowledged) is saved as the sync goes, so that a restarted
+// sync resumes instead of starting over.
 package pipeline
 
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/segmentio/kafka-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
 	"github.com/q2k/qualys2kafka/internal/fetch"
+	"github.com/q2k/qualys2kafka/internal/plan"
 	"github.com/q2k/qualys2kafka/internal/publish"
 	"github.com/q2k/qualys2kafka/internal/qualys"
 	"github.com/q2k/qualys2kafka/internal/record"
@@ -32,6 +32,7 @@ import (
 // same time on one Syncer (the checkpoint would race).
 type Syncer struct {
 	Client      *qualys.Client
+	Retry       fetch.Retry
 	Writer      *publish.Writer
 	Topics      publish.Topics
 	Encoder     *record.Encoder
@@ -43,6 +44,13 @@ type Syncer struct {
 	// Overlap is subtracted from the checkpoint of an incremental sync.
 	Overlap time.Duration
 	Logger  *slog.Logger
+	// Workers is how many ranges are fetched at once; the client's Gate
+	// further caps the calls to what the API allows. Default 4.
+	Workers int
+	// RangeSize is how many hosts one range holds; default 5000.
+	RangeSize int
+	// ProgressEvery is the pace of progress logs; default 30s.
+	ProgressEvery time.Duration
 	// Publishers is how many publish calls run at once; default 4.
 	Publishers int
 	// BatchSize is how many records one publish call carries; default 500.
@@ -55,13 +63,18 @@ type Syncer struct {
 type Summary struct {
 	RunID      string
 	Mode       string    // full or incremental
+	Resumed    bool      // continued a sync a previous process began
 	Since      time.Time // the cursor of an incremental sync
-	ServerTime time.Time // the server's clock at the first response
+	ServerTime time.Time // the server's clock when the sync began
+	Ranges     int
+	RangesDone int
 	Pages      int
 	Hosts      int
 	Detections int
 	ByStatus   map[string]int64 // records acknowledged, by record status
 	ByTopic    map[string]int64
+	Retries    map[string]int // page retries, by cause
+	Gate       qualys.GateStats
 	Duration   time.Duration
 	// CheckpointSaved reports whether the checkpoint moved to ServerTime.
 	CheckpointSaved bool
@@ -76,44 +89,105 @@ func (s Summary) Records() int64 {
 	return n
 }
 
-// Sync runs one sync: full when full is set or no checkpoint exists, else
-// incremental from the checkpoint minus Overlap. It returns the summary of
-// what was acknowledged even when it fails; the checkpoint only moves when
-// it returns nil.
+// RangeError is a range that failed; the sync goes on with the others.
+type RangeError struct {
+	Range plan.Range
+	Err   error
+}
+
+func (e *RangeError) Error() string { return fmt.Sprintf("range %s: %v", e.Range, e.Err) }
+func (e *RangeError) Unwrap() error { return e.Err }
+
+// Sync runs one sync. It continues a sync under way if a previous process
+// saved its progress; otherwise it starts a full one when full is set or no
+// checkpoint exists, else an incremental one from the checkpoint minus
+// Overlap. It returns the summary of what was acknowledged even when it
+// fails; the checkpoint only moves when it returns nil.
 func (s *Syncer) Sync(ctx context.Context, full bool) (Summary, error) {
 	start := time.Now()
-	sum := Summary{RunID: newRunID(), Mode: "full",
-		ByStatus: map[string]int64{}, ByTopic: map[string]int64{}}
-	params := s.Params
-
-	if !full {
-		cp, found, err := s.Checkpoints.Load(ctx)
-		if err != nil {
-			return sum, fmt.Errorf("load checkpoint: %w", err)
-		}
-		if found {
-			sum.Mode, sum.Since = "incremental", cp.ServerTime.Add(-s.Overlap)
-			params = withSince(params, sum.Since)
-		}
+	if err := s.Client.Login(ctx); err != nil {
+		return Summary{}, err
 	}
-	s.Logger.Info("sync started", "run_id", sum.RunID, "mode", sum.Mode, "since", sum.Since)
+	defer s.logout(ctx)
+	prog, err := s.begin(ctx, full)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := newSummary(prog)
+	s.Logger.Info("sync started", "run_id", sum.RunID, "mode", sum.Mode, "resumed", sum.Resumed,
+		"since", sum.Since, "ranges", len(prog.Ranges), "ranges_done", len(prog.Done))
 
-	err := s.run(ctx, params, &sum)
+	params := s.Params
+	if !prog.Since.IsZero() {
+		params = withSince(params, prog.Since)
+	}
+	err = s.run(ctx, params, prog, &sum)
 	sum.Duration = time.Since(start)
+	sum.Gate = s.Client.Gate().Stats()
 	if err != nil {
 		return sum, fmt.Errorf("sync %s: %w", sum.RunID, err)
 	}
-
-	if err := s.save(ctx, &sum); err != nil {
-		return sum, err
-	}
-	return sum, nil
+	return sum, s.finish(ctx, &sum)
 }
 
-func (s *Syncer) save(ctx context.Context, sum *Summary) error {
-	if sum.ServerTime.IsZero() {
-		return fmt.Errorf("sync %s: no server time in any response; checkpoint not moved", sum.RunID)
+func newSummary(p checkpoint.Progress) Summary {
+	return Summary{
+		RunID: p.RunID, Mode: p.Mode, Since: p.Since, ServerTime: p.ServerTime,
+		Resumed: len(p.Done) > 0, Ranges: len(p.Ranges), RangesDone: len(p.Done),
+		ByStatus: map[string]int64{}, ByTopic: map[string]int64{}, Retries: map[string]int{},
 	}
+}
+
+// begin returns the progress of the sync to run: the one under way, or a
+// new plan.
+func (s *Syncer) begin(ctx context.Context, full bool) (checkpoint.Progress, error) {
+	prog, found, err := s.Checkpoints.LoadProgress(ctx)
+	if err != nil {
+		return prog, fmt.Errorf("load sync progress: %w", err)
+	}
+	if found && (!full || prog.Mode == "full") {
+		return prog, nil
+	}
+
+	prog = checkpoint.Progress{RunID: newRunID(), Mode: "full"}
+	if !full {
+		cp, found, err := s.Checkpoints.Load(ctx)
+		if err != nil {
+			return prog, fmt.Errorf("load checkpoint: %w", err)
+		}
+		if found {
+			prog.Mode, prog.Since = "incremental", cp.ServerTime.Add(-s.Overlap)
+		}
+	}
+	return prog, s.plan(ctx, &prog)
+}
+
+// plan lists the hosts of the sync and cuts them into ranges. The listing's
+// server time is the sync's start: every change after it is in this sync
+// or the next.
+func (s *Syncer) plan(ctx context.Context, prog *checkpoint.Progress) error {
+	params := s.Params
+	if !prog.Since.IsZero() {
+		params = withSince(params, prog.Since)
+	}
+	ids, serverTime, err := plan.ListHostIDs(ctx, s.Client, params)
+	if err != nil {
+		return fmt.Errorf("plan sync: %w", err)
+	}
+	if serverTime.IsZero() {
+		return errors.New("plan sync: the host list response had no DATETIME")
+	}
+	prog.ServerTime = serverTime
+	prog.Ranges = plan.Cut(ids, s.rangeSize())
+	if err := s.Checkpoints.SaveProgress(ctx, *prog); err != nil {
+		return fmt.Errorf("save sync plan: %w", err)
+	}
+	s.Logger.Info("sync planned", "run_id", prog.RunID, "hosts", len(ids), "ranges", len(prog.Ranges))
+	return nil
+}
+
+// finish saves the checkpoint and clears the progress.
+func (s *Syncer) finish(ctx context.Context, sum *Summary) error {
 	err := s.Checkpoints.Save(ctx, checkpoint.Checkpoint{
 		ServerTime:   sum.ServerTime,
 		RunID:        sum.RunID,
@@ -126,135 +200,20 @@ func (s *Syncer) save(ctx context.Context, sum *Summary) error {
 		return fmt.Errorf("sync %s: save checkpoint: %w", sum.RunID, err)
 	}
 	sum.CheckpointSaved = true
-	return nil
-}
-
-// run fetches, encodes and publishes under one errgroup.
-func (s *Syncer) run(ctx context.Context, params url.Values, sum *Summary) error {
-	g, ctx := errgroup.WithContext(ctx)
-	hosts := make(chan *qualys.Host, 64)
-	batches := make(chan []record.Record, s.publishers())
-
-	g.Go(func() error {
-		defer close(hosts)
-		st, err := fetch.Walk(ctx, s.Client, params, func(h *qualys.Host) error {
-			select {
-			case hosts <- h:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		sum.ServerTime, sum.Pages, sum.Hosts, sum.Detections = st.ServerTime, st.Pages, st.Hosts, st.Detections
-		return err
-	})
-	g.Go(func() error {
-		defer close(batches)
-		enc, ctx := errgroup.WithContext(ctx)
-		for range s.encoders() {
-			enc.Go(func() error { return s.encode(ctx, sum.RunID, hosts, batches) })
-		}
-		return enc.Wait()
-	})
-
-	var mu sync.Mutex
-	for range s.publishers() {
-		g.Go(func() error {
-			return s.publish(ctx, batches, func(recs []record.Record) {
-				mu.Lock()
-				defer mu.Unlock()
-				for _, r := range recs {
-					sum.ByStatus[r.Status]++
-					sum.ByTopic[s.Topics.ForStatus(r.Status)]++
-				}
-			})
-		})
-	}
-	return g.Wait()
-}
-
-// encode turns hosts into batches of records.
-func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan *qualys.Host,
-	batches chan<- []record.Record) error {
-	size := s.batchSize()
-	batch := make([]record.Record, 0, size)
-	send := func() error {
-		select {
-		case batches <- batch:
-			batch = make([]record.Record, 0, size)
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-
-	meta := record.Meta{RunID: runID, Subscription: s.Subscription, APIVersion: s.Client.APIVersion()}
-	for h := range hosts {
-		meta.ObservedAt = time.Now().UTC()
-		for i := range h.Detections {
-			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
-			if err != nil {
-				return fmt.Errorf("encode host %d qid %d: %w", h.ID, h.Detections[i].QID, err)
-			}
-			if batch = append(batch, rec); len(batch) == size {
-				if err := send(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if len(batch) > 0 {
-		return send()
+	if err := s.Checkpoints.ClearProgress(ctx); err != nil {
+		return fmt.Errorf("sync %s: clear progress: %w", sum.RunID, err)
 	}
 	return nil
 }
 
-// publish writes batches until the channel closes, calling acked for each
-// batch the brokers acknowledged.
-func (s *Syncer) publish(ctx context.Context, batches <-chan []record.Record,
-	acked func([]record.Record)) error {
-	for recs := range batches {
-		msgs := make([]kafka.Message, len(recs))
-		for i, r := range recs {
-			msgs[i] = Message(s.Topics, r)
-		}
-		if err := s.Writer.Publish(ctx, msgs...); err != nil {
-			return err
-		}
-		acked(recs)
+// logout ends the API session, also when ctx was cancelled by a shutdown:
+// an open session holds one of the subscription's concurrency slots.
+func (s *Syncer) logout(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.Client.Logout(ctx); err != nil {
+		s.Logger.Warn("qualys logout", "err", err)
 	}
-	return ctx.Err()
-}
-
-// Message returns the Kafka message of a record.
-func Message(t publish.Topics, r record.Record) kafka.Message {
-	m := kafka.Message{Topic: t.ForStatus(r.Status), Key: r.Key, Value: r.Value}
-	m.Headers = make([]kafka.Header, len(r.Headers))
-	for i, h := range r.Headers {
-		m.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
-	}
-	return m
-}
-
-func (s *Syncer) publishers() int {
-	if s.Publishers > 0 {
-		return s.Publishers
-	}
-	return 4
-}
-
-func (s *Syncer) encoders() int {
-	if s.Encoders > 0 {
-		return s.Encoders
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
-func (s *Syncer) batchSize() int {
-	if s.BatchSize > 0 {
-		return s.BatchSize
-	}
-	return 500
 }
 
 // newRunID returns an ID that sorts by start time and is unique.

@@ -1,0 +1,218 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/q2k/qualys2kafka/internal/checkpoint"
+	"github.com/q2k/qualys2kafka/internal/fetch"
+	"github.com/q2k/qualys2kafka/internal/publish"
+	"github.com/q2k/qualys2kafka/internal/qualys"
+	"github.com/q2k/qualys2kafka/internal/record"
+)
+
+// hostItem is a host on its way to the encoders, with its range.
+type hostItem struct {
+	host *qualys.Host
+	rng  int
+}
+
+// item is a record on its way to the publishers, with its range.
+type item struct {
+	rec record.Record
+	rng int
+}
+
+// run fetches the pending ranges of prog over the worker pool, encodes and
+// publishes, all under one errgroup. Range failures are joined into the
+// returned error after every other range has run.
+func (s *Syncer) run(ctx context.Context, params url.Values, prog checkpoint.Progress, sum *Summary) error {
+	tr := newTracker(s, prog, sum)
+	g, ctx := errgroup.WithContext(ctx)
+	hosts := make(chan hostItem, 64)
+	batches := make(chan []item, s.publishers())
+
+	g.Go(func() error {
+		defer close(hosts)
+		return s.fetchRanges(ctx, params, tr, hosts)
+	})
+	g.Go(func() error {
+		defer close(batches)
+		enc, ctx := errgroup.WithContext(ctx)
+		for range s.encoders() {
+			enc.Go(func() error { return s.encode(ctx, prog.RunID, hosts, batches) })
+		}
+		return enc.Wait()
+	})
+	for range s.publishers() {
+		g.Go(func() error { return s.publish(ctx, batches, tr.acked) })
+	}
+	stop := tr.logEvery(s.progressEvery())
+	err := g.Wait()
+	stop()
+	return errors.Join(err, tr.failures())
+}
+
+// fetchRanges runs the worker pool over the pending ranges. A range that
+// fails is recorded and the pool goes on, except for errors that no range
+// can escape (credentials, account state), which stop the sync.
+func (s *Syncer) fetchRanges(ctx context.Context, params url.Values, tr *tracker,
+	hosts chan<- hostItem) error {
+	pending := make(chan int)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pending)
+		for _, i := range tr.pending() {
+			select {
+			case pending <- i:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	walker := &fetch.Walker{Client: s.Client, Retry: s.Retry, OnRetry: tr.retried}
+	for range s.workers() {
+		g.Go(func() error {
+			for i := range pending {
+				if err := s.fetchRange(ctx, walker, params, tr, i, hosts); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// fetchRange walks one range. It returns only errors that must stop the
+// whole sync; others are recorded against the range.
+func (s *Syncer) fetchRange(ctx context.Context, w *fetch.Walker, params url.Values,
+	tr *tracker, i int, hosts chan<- hostItem) error {
+	r := tr.prog.Ranges[i]
+	st, err := w.Walk(ctx, r.Params(params), func(h *qualys.Host) error {
+		tr.fetched(i, len(h.Detections))
+		select {
+		case hosts <- hostItem{host: h, rng: i}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	tr.walked(st)
+	switch {
+	case err == nil:
+		tr.rangeFetched(ctx, i)
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case stopsEverything(err):
+		return &RangeError{Range: r, Err: err}
+	}
+	s.Logger.Error("range failed", "range", r.String(), "err", err)
+	tr.failed(i, err)
+	return nil
+}
+
+// stopsEverything reports whether an error would repeat in every range:
+// the credentials or the account, not the range.
+func stopsEverything(err error) bool {
+	var apiErr *qualys.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.Code {
+	case qualys.CodeBadLogin, qualys.CodeAccountExpired, 2003, 2011:
+		return true
+	}
+	return apiErr.HTTPStatus == 401 || apiErr.HTTPStatus == 403
+}
+
+// encode turns hosts into batches of records.
+func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem,
+	batches chan<- []item) error {
+	size := s.batchSize()
+	batch := make([]item, 0, size)
+	send := func() error {
+		select {
+		case batches <- batch:
+			batch = make([]item, 0, size)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+
+	meta := record.Meta{RunID: runID, Subscription: s.Subscription, APIVersion: s.Client.APIVersion()}
+	for it := range hosts {
+		meta.ObservedAt = time.Now().UTC()
+		h := it.host
+		for i := range h.Detections {
+			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
+			if err != nil {
+				return err
+			}
+			if batch = append(batch, item{rec: rec, rng: it.rng}); len(batch) == size {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(batch) > 0 {
+		return send()
+	}
+	return nil
+}
+
+// publish writes batches until the channel closes, calling acked for each
+// batch the brokers acknowledged.
+func (s *Syncer) publish(ctx context.Context, batches <-chan []item,
+	acked func(context.Context, []item)) error {
+	for items := range batches {
+		msgs := make([]kafka.Message, len(items))
+		for i, it := range items {
+			msgs[i] = Message(s.Topics, it.rec)
+		}
+		if err := s.Writer.Publish(ctx, msgs...); err != nil {
+			return err
+		}
+		acked(ctx, items)
+	}
+	return ctx.Err()
+}
+
+// Message returns the Kafka message of a record.
+func Message(t publish.Topics, r record.Record) kafka.Message {
+	m := kafka.Message{Topic: t.ForStatus(r.Status), Key: r.Key, Value: r.Value}
+	m.Headers = make([]kafka.Header, len(r.Headers))
+	for i, h := range r.Headers {
+		m.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
+	}
+	return m
+}
+
+func (s *Syncer) workers() int    { return positive(s.Workers, 4) }
+func (s *Syncer) rangeSize() int  { return positive(s.RangeSize, 5000) }
+func (s *Syncer) publishers() int { return positive(s.Publishers, 4) }
+func (s *Syncer) batchSize() int  { return positive(s.BatchSize, 500) }
+func (s *Syncer) encoders() int   { return positive(s.Encoders, runtime.GOMAXPROCS(0)) }
+func (s *Syncer) progressEvery() time.Duration {
+	if s.ProgressEvery > 0 {
+		return s.ProgressEvery
+	}
+	return 30 * time.Second
+}
+
+func positive(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
