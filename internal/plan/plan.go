@@ -71,8 +71,13 @@ const ListPageSize = 100000
 // Host List pagination like detection pages: the id_min of each WARNING
 // URL, which must move forward.
 func ListHostIDs(ctx context.Context, c *qualys.Client, detectionParams url.Values) ([]int64, time.Time, error) {
+	return listHostIDs(ctx, c, detectionParams, ListPageSize)
+}
+
+func listHostIDs(ctx context.Context, c *qualys.Client, detectionParams url.Values,
+	pageSize int) ([]int64, time.Time, error) {
 	p := url.Values{"action": {"list"}, "details": {"None"},
-		"truncation_limit": {strconv.Itoa(ListPageSize)}}
+		"truncation_limit": {strconv.Itoa(pageSize)}}
 	for _, k := range hostFilters {
 		if v, ok := detectionParams[k]; ok {
 			p[k] = v

@@ -59,15 +59,19 @@ type GateStats struct {
 
 // Gate paces the calls of one subscription: at most Capacity calls run at
 // once, and no call is sent while the headers say the rate limit is spent.
-// Capacity starts at the configured maximum and follows the concurrency
-// headers, keeping one slot free for other clients of the subscription
-// when the limit allows more than one call. It is safe for concurrent use.
+// Capacity starts at one, a probe, so that a pool of workers does not open
+// with a burst of refusals; the first response's concurrency headers then
+// set it, keeping one slot free for other clients of the subscription when
+// the limit allows more than one call, and never above the configured
+// maximum. Without concurrency headers it grows to the maximum. It is safe
+// for concurrent use.
 type Gate struct {
 	mu        sync.Mutex
 	max       int
 	capacity  int
 	inFlight  int
 	waitUntil time.Time
+	known     bool          // whether a response has set the capacity
 	changed   chan struct{} // closed and replaced when a slot frees or a wait ends
 	stats     GateStats
 	onWait    func(reason string, d time.Duration)
@@ -80,7 +84,7 @@ func NewGate(max int, onWait func(reason string, d time.Duration)) *Gate {
 	if max < 1 {
 		max = 1
 	}
-	return &Gate{max: max, capacity: max, changed: make(chan struct{}), onWait: onWait}
+	return &Gate{max: max, capacity: 1, changed: make(chan struct{}), onWait: onWait}
 }
 
 // Acquire waits until a call may be sent and takes a slot for it. The
@@ -166,8 +170,13 @@ func (g *Gate) Observe(l Limits) {
 		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec) * time.Second))
 	}
 	if l.ConcurrencyLimit < 1 {
+		if !g.known {
+			g.known = true
+			g.setCapacity(g.max)
+		}
 		return
 	}
+	g.known = true
 	allowed := l.ConcurrencyLimit
 	if allowed > 1 {
 		allowed-- // headroom for the subscription's other clients
