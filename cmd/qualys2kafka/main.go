@@ -20,6 +20,13 @@
 //	Q2K_QUALYS_API_VERSION            5.0
 //	Q2K_QUALYS_REQUESTED_WITH         qualys2kafka
 //	Q2K_QUALYS_TRUNCATION_LIMIT       1000 hosts per page
+//	Q2K_QUALYS_AUTH                   basic (or session)
+//	Q2K_QUALYS_WORKERS                4 ranges at once, capped by the API's concurrency limit
+//	Q2K_QUALYS_RANGE_SIZE             5000 hosts per range
+//	Q2K_QUALYS_CONNECT_TIMEOUT        30s
+//	Q2K_QUALYS_FIRST_BYTE_TIMEOUT     10m
+//	Q2K_QUALYS_IDLE_TIMEOUT           2m
+//	Q2K_QUALYS_RETRY_ATTEMPTS         8 tries of one page
 //	Q2K_FILTER_HOST_IDS, _IPS, _ASSET_GROUP_IDS, _QIDS, _SEVERITIES
 //	                                  API filters ids, ips, ag_ids, qids, severities
 //	Q2K_FILTER_TAGS, Q2K_FILTER_TAGS_BY
@@ -38,6 +45,7 @@
 //	Q2K_KAFKA_PARTITIONS              6 (for created topics)
 //	Q2K_SYNC_INTERVAL                 4h
 //	Q2K_SYNC_OVERLAP                  10m
+//	Q2K_SYNC_PROGRESS_EVERY           30s
 //	Q2K_SUBSCRIPTION                  "" (label in keys and records)
 //	Q2K_LOG_LEVEL                     info
 //	Q2K_LISTEN_ADDR                   :9090 (run: /healthz, /readyz)

@@ -94,10 +94,13 @@ func healthServer(addr string, ready *atomic.Bool) *http.Server {
 
 func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 	attrs := []any{
-		"run_id", sum.RunID, "mode", sum.Mode, "since", sum.Since,
-		"server_time", sum.ServerTime, "pages", sum.Pages, "hosts", sum.Hosts,
+		"run_id", sum.RunID, "mode", sum.Mode, "resumed", sum.Resumed, "since", sum.Since,
+		"server_time", sum.ServerTime, "ranges", sum.Ranges, "ranges_done", sum.RangesDone,
+		"pages", sum.Pages, "hosts", sum.Hosts,
 		"detections", sum.Detections, "records", sum.Records(),
-		"by_status", sum.ByStatus, "by_topic", sum.ByTopic,
+		"by_status", sum.ByStatus, "by_topic", sum.ByTopic, "retries", sum.Retries,
+		"rate_waits", sum.Gate.RateWaits, "rate_waited", sum.Gate.RateWaited.String(),
+		"slot_waits", sum.Gate.SlotWaits, "concurrency_shrinks", sum.Gate.Shrinks,
 		"duration", sum.Duration.String(), "checkpoint_saved", sum.CheckpointSaved,
 	}
 	if err != nil {
