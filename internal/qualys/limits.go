@@ -71,6 +71,7 @@ type Gate struct {
 	capacity  int
 	inFlight  int
 	waitUntil time.Time
+	remaining int           // calls left in the rate window, -1 unknown
 	known     bool          // whether a response has set the capacity
 	changed   chan struct{} // closed and replaced when a slot frees or a wait ends
 	stats     GateStats
@@ -84,7 +85,7 @@ func NewGate(max int, onWait func(reason string, d time.Duration)) *Gate {
 	if max < 1 {
 		max = 1
 	}
-	return &Gate{max: max, capacity: 1, changed: make(chan struct{}), onWait: onWait}
+	return &Gate{max: max, capacity: 1, remaining: -1, changed: make(chan struct{}), onWait: onWait}
 }
 
 // Acquire waits until a call may be sent and takes a slot for it. The
@@ -95,7 +96,7 @@ func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	for {
 		g.mu.Lock()
 		wait := time.Until(g.waitUntil)
-		if wait <= 0 && g.inFlight < g.capacity {
+		if wait <= 0 && g.inFlight < g.capacity && g.rateAllows() {
 			g.take()
 			g.mu.Unlock()
 			return sync.OnceFunc(g.release), nil
@@ -116,7 +117,21 @@ func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// rateAllows reports whether the rate window has a call left as far as the
+// gate knows. With none left it waits for a call in flight to bring fresh
+// headers; with none in flight it lets one call through, whose answer says
+// how long to wait.
+func (g *Gate) rateAllows() bool {
+	if g.remaining != 0 || g.inFlight == 0 {
+		return true
+	}
+	return false
+}
+
 func (g *Gate) take() {
+	if g.remaining > 0 {
+		g.remaining--
+	}
 	g.inFlight++
 	if g.inFlight > g.stats.PeakInFlight {
 		g.stats.PeakInFlight = g.inFlight
@@ -166,8 +181,13 @@ func (g *Gate) Observe(l Limits) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 
+	if l.RateRemaining >= 0 {
+		g.remaining = l.RateRemaining
+		defer g.notify()
+	}
 	if l.RateRemaining == 0 && l.RateToWaitSec > 0 {
 		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec) * time.Second))
+		g.remaining = -1 // the window has room again when the hold ends
 	}
 	if l.ConcurrencyLimit < 1 {
 		if !g.known {

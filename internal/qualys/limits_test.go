@@ -27,7 +27,7 @@ func TestParseLimits(t *testing.T) {
 func TestGateCapsConcurrentCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := NewGate(2, nil)
-		g.Observe(Limits{ConcurrencyLimit: -1, ConcurrencyRunning: -1}) // no headers: the maximum
+		g.Observe(ParseLimits(http.Header{})) // no headers: the maximum
 		r1, _ := g.Acquire(t.Context())
 		r2, _ := g.Acquire(t.Context())
 
@@ -89,7 +89,8 @@ func TestGateWaitsWhenRateIsSpent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		waits := 0
 		g := NewGate(1, func(string, time.Duration) { waits++ })
-		g.Observe(Limits{RateRemaining: 0, RateToWaitSec: 30, ConcurrencyLimit: -1, ConcurrencyRunning: -1})
+		g.Observe(Limits{RateLimit: 300, RateWindowSec: 3600, RateRemaining: 0, RateToWaitSec: 30,
+			ConcurrencyLimit: -1, ConcurrencyRunning: -1})
 
 		start := time.Now()
 		release, err := g.Acquire(t.Context())
@@ -102,6 +103,43 @@ func TestGateWaitsWhenRateIsSpent(t *testing.T) {
 		}
 		if waits != 1 || g.Stats().RateWaits != 1 {
 			t.Errorf("wait logged %d times, counted %d; want once", waits, g.Stats().RateWaits)
+		}
+	})
+}
+
+// TestGateHoldsLastCallsOfTheWindow pins that once the gate counts the
+// window spent, calls wait for a call in flight to bring fresh headers
+// instead of being sent to a certain refusal.
+func TestGateHoldsLastCallsOfTheWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := NewGate(4, nil)
+		g.Observe(Limits{RateLimit: 10, RateWindowSec: 60, RateRemaining: 1, RateToWaitSec: 0,
+			ConcurrencyLimit: 5, ConcurrencyRunning: 0})
+		r1, _ := g.Acquire(t.Context()) // the last call of the window
+
+		second := make(chan struct{})
+		go func() {
+			r, err := g.Acquire(t.Context())
+			if err == nil {
+				r()
+			}
+			close(second)
+		}()
+		synctest.Wait()
+		select {
+		case <-second:
+			t.Fatal("a call was sent with the window spent")
+		default:
+		}
+
+		// The first call's answer says the window is spent for 20s.
+		g.Observe(Limits{RateLimit: 10, RateWindowSec: 60, RateRemaining: 0, RateToWaitSec: 20,
+			ConcurrencyLimit: 5, ConcurrencyRunning: 1})
+		r1()
+		start := time.Now()
+		<-second
+		if waited := time.Since(start); waited < 20*time.Second {
+			t.Errorf("second call sent after %v, want 20s", waited)
 		}
 	})
 }
@@ -128,7 +166,7 @@ func TestGateProbesBeforeHeadersAreKnown(t *testing.T) {
 
 func TestGateShrinkStopsAtOne(t *testing.T) {
 	g := NewGate(3, nil)
-	g.Observe(Limits{ConcurrencyLimit: -1, ConcurrencyRunning: -1})
+	g.Observe(ParseLimits(http.Header{}))
 	for range 5 {
 		g.Shrink()
 	}
