@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"net/http"
 	"net/url"
 	"testing"
 	"testing/synctest"
