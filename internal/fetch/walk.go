@@ -44,8 +44,10 @@ type Walker struct {
 // for with the original parameters and the id_min that the page's WARNING
 // URL carries. A page that fails in a retryable way is asked for again,
 // from the host after the last one fn received, so fn never sees a host
-// twice or a host in part. Walk stops at an error of fn, a permanent error,
-// or the last retry, and returns it with the page and id_min.
+// twice or a host in part. Retry.Attempts bounds the tries that make no
+// progress: a try that handed on at least one host starts the count again.
+// Walk stops at an error of fn, a permanent error, or the last retry, and
+// returns it with the page and id_min.
 func (w *Walker) Walk(ctx context.Context, params url.Values,
 	fn func(*qualys.Host) error) (Stats, error) {
 	st := Stats{Retries: map[string]int{}}
@@ -64,6 +66,9 @@ func (w *Walker) Walk(ctx context.Context, params url.Values,
 			continue
 		}
 
+		if last != 0 {
+			attempt = 0 // the failed try made progress: count tries from here
+		}
 		attempt++
 		cause, ok := classify(err)
 		var fnErr *consumerError

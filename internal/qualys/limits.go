@@ -182,11 +182,11 @@ func (g *Gate) Observe(l Limits) {
 	defer g.mu.Unlock()
 
 	if l.RateRemaining >= 0 {
-		g.remaining = l.RateRemaining
+		g.noteRemaining(l.RateRemaining)
 		defer g.notify()
 	}
 	if l.RateRemaining == 0 && l.RateToWaitSec > 0 {
-		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec) * time.Second))
+		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec)*time.Second + HoldMargin))
 		g.remaining = -1 // the window has room again when the hold ends
 	}
 	if l.ConcurrencyLimit < 1 {
@@ -208,6 +208,17 @@ func (g *Gate) Observe(l Limits) {
 	g.setCapacity(allowed)
 }
 
+// noteRemaining takes the calls left in the window from a response. With
+// other calls of ours in flight the header may predate them, so it can only
+// lower the count; alone, it is exact.
+func (g *Gate) noteRemaining(n int) {
+	if g.inFlight <= 1 || g.remaining < 0 {
+		g.remaining = n
+		return
+	}
+	g.remaining = min(g.remaining, n)
+}
+
 // Shrink lowers the capacity by one after the API refused a call for
 // concurrency (1960), never below one.
 func (g *Gate) Shrink() {
@@ -217,12 +228,17 @@ func (g *Gate) Shrink() {
 	g.setCapacity(g.capacity - 1)
 }
 
-// HoldFor keeps every call back for d (after a 1965 refusal).
+// HoldFor keeps every call back for d and HoldMargin (after a 1965
+// refusal).
 func (g *Gate) HoldFor(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.holdUntil(time.Now().Add(d))
+	g.holdUntil(time.Now().Add(d + HoldMargin))
 }
+
+// HoldMargin is added to every wait the server asks for: its figure is in
+// whole seconds, and a call sent on the second may still be refused.
+const HoldMargin = time.Second
 
 func (g *Gate) holdUntil(t time.Time) {
 	if t.After(g.waitUntil) {
