@@ -17,6 +17,7 @@ import (
 
 	"github.com/q2k/qualys2kafka/internal/config"
 	"github.com/q2k/qualys2kafka/internal/pipeline"
+	"github.com/q2k/qualys2kafka/internal/qualys"
 	"github.com/q2k/qualys2kafka/internal/simulator"
 	"github.com/q2k/qualys2kafka/internal/tail"
 )
@@ -54,11 +55,13 @@ func demoCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 		return err
 	}
 	defer s.Close()
-	return demoSyncs(ctx, stdout, s, sim, cfg.Kafka.Brokers)
+	return demoSyncs(ctx, stdout, log, s, sim, cfg.Kafka.Brokers)
 }
 
-func demoSyncs(ctx context.Context, stdout io.Writer, s *pipeline.Syncer, sim *simulator.Server, brokers []string) error {
+func demoSyncs(ctx context.Context, stdout io.Writer, log *slog.Logger, s *pipeline.Syncer,
+	sim *simulator.Server, brokers []string) error {
 	full, err := s.Sync(ctx, true)
+	logSummary(log, full, err)
 	if err != nil {
 		return err
 	}
@@ -66,15 +69,31 @@ func demoSyncs(ctx context.Context, stdout io.Writer, s *pipeline.Syncer, sim *s
 
 	ch := sim.Advance(24*time.Hour, 0.02)
 	fmt.Fprintf(stdout, "Simulator clock advanced one day: %d detections changed status "+
-		"(%d fixed, %d reopened, %d activated, %d new), %d found again.\n\n",
+		"(%d fixed, %d reopened, %d activated, %d new), %d found again.\n",
 		ch.StatusChanges(), ch.Fixed, ch.Reopened, ch.Activated, ch.Added, ch.Refound)
+	want, err := sim.Expected(pipeline.IncrementalParams(s.Params, full.ServerTime.Add(-s.Overlap)))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Of those, %d are status changes the sync's filters select "+
+		"(it leaves out information-gathered, ignored and disabled detections by default).\n\n",
+		countDetections(want))
 
 	inc, err := s.Sync(ctx, false)
+	logSummary(log, inc, err)
 	if err != nil {
 		return err
 	}
 	printSummary(stdout, "Incremental sync", inc)
 	return printSamples(ctx, stdout, s, brokers)
+}
+
+func countDetections(hosts []qualys.Host) int {
+	n := 0
+	for _, h := range hosts {
+		n += len(h.Detections)
+	}
+	return n
 }
 
 // startSimulator serves a generated fleet on a loopback port.

@@ -68,8 +68,9 @@ func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.
 		return nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	topics := publish.NewTopics(cfg.Kafka.TopicPrefix, cfg.Kafka.SingleTopic)
-	err = publish.EnsureTopics(ctx, cfg.Kafka.Brokers, nil,
-		pipeline.TopicSpecs(topics, cfg.Kafka.Partitions), cfg.Kafka.CreateTopics)
+	specs := pipeline.TopicSpecs(topics, cfg.Kafka.Partitions)
+	specs = specs[:len(specs)-1] // import keeps no checkpoint
+	err = publish.EnsureTopics(ctx, cfg.Kafka.Brokers, nil, specs, cfg.Kafka.CreateTopics)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,7 +105,7 @@ func importFile(name string, meta record.Meta, enc *record.Encoder,
 	}
 	defer f.Close()
 
-	d := decode.New(f, 200)
+	d := decode.New(f, 0) // a file has no HTTP status
 	n := 0
 	for {
 		h, err := d.Next()

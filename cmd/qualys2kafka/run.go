@@ -53,8 +53,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Info("stopped by signal")
 		return 130
 	}
-	log.Error("command failed", "command", args[0], "err", err)
-	fmt.Fprintf(stderr, "qualys2kafka %s: %v\n", args[0], err)
+	if args[0] == "run" {
+		log.Error("command failed", "command", args[0], "err", err)
+	} else {
+		fmt.Fprintf(stderr, "qualys2kafka %s: %v\n", args[0], err)
+	}
 	return 1
 }
 

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync/atomic"
@@ -37,7 +38,8 @@ func syncCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 }
 
 // serviceCommand is `run`: a sync every interval until stopped, with
-// health endpoints for Kubernetes.
+// health endpoints for Kubernetes. A listen address that cannot be bound
+// stops it at startup.
 func serviceCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
@@ -45,28 +47,30 @@ func serviceCommand(ctx context.Context, args []string, stdout io.Writer, log *s
 	}
 	log.Info("configuration", "config", cfg.Redacted())
 
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("health endpoints: %w", err)
+	}
+	var ready atomic.Bool
+	srv := healthServer(&ready)
+	go srv.Serve(ln)
+	defer srv.Close()
+
 	s, err := pipeline.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
-	var ready atomic.Bool
-	srv := healthServer(cfg.ListenAddr, &ready)
-	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("health server stopped", "err", err)
-		}
-	}()
-	defer srv.Close()
-
 	// TODO(metrics): serve Prometheus /metrics; the operations issue adds it.
 	for {
 		sum, err := s.Sync(ctx, false)
-		logSummary(log, sum, err)
-		if err == nil {
-			ready.Store(true)
+		if ctx.Err() != nil {
+			log.Info("sync stopped by shutdown", "run_id", sum.RunID, "records", sum.Records())
+			return nil
 		}
+		logSummary(log, sum, err)
+		ready.Store(err == nil)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -75,21 +79,21 @@ func serviceCommand(ctx context.Context, args []string, stdout io.Writer, log *s
 	}
 }
 
-// healthServer answers /healthz while the process runs and /readyz once a
-// sync has completed.
-func healthServer(addr string, ready *atomic.Bool) *http.Server {
+// healthServer answers /healthz while the process runs and /readyz while
+// the last sync succeeded.
+func healthServer(ready *atomic.Bool) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
-			http.Error(w, "no sync completed yet", http.StatusServiceUnavailable)
+			http.Error(w, "no successful sync yet, or the last one failed", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ok\n"))
 	})
-	return &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 }
 
 func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {

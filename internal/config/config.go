@@ -127,12 +127,9 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 		Lookuper: envconfig.PrefixLookuper(Prefix, l),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read configuration: %w", err)
+		return nil, fmt.Errorf("%s%w", variableOf(err), err)
 	}
-	if err := c.resolveSecrets(); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
+	if err := errors.Join(c.resolveSecrets(), c.Validate()); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -147,7 +144,7 @@ func LoadPublishing(ctx context.Context) (*Config, error) {
 		Lookuper: envconfig.PrefixLookuper(Prefix, envconfig.OsLookuper()),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read configuration: %w", err)
+		return nil, fmt.Errorf("%s%w", variableOf(err), err)
 	}
 	if err := errors.Join(c.validateKafka()...); err != nil {
 		return nil, err
@@ -238,6 +235,28 @@ func (c *Config) validateFetch() []error {
 
 func (c *Config) validateOutput() []error {
 	var errs []error
+	f := c.Filters
+	ids := func(s string) error { return checkIDList(s, 1, 0) }
+	for _, v := range []struct {
+		name, value string
+		check       func(string) error
+	}{
+		{"FILTER_HOST_IDS", f.HostIDs, ids},
+		{"FILTER_QIDS", f.QIDs, ids},
+		{"FILTER_ASSET_GROUP_IDS", f.AssetGroupIDs, ids},
+		{"FILTER_SEVERITIES", f.Severities, func(s string) error { return checkIDList(s, 1, 5) }},
+		{"FILTER_IPS", f.IPs, checkIPList},
+	} {
+		if v.value == "" {
+			continue
+		}
+		if err := v.check(v.value); err != nil {
+			errs = append(errs, fmt.Errorf(Prefix+"%s: %w", v.name, err))
+		}
+	}
+	if err := checkHostPort(c.ListenAddr); err != nil {
+		errs = append(errs, fmt.Errorf(Prefix+"LISTEN_ADDR: %w", err))
+	}
 	if m := c.Output.HostMetadata; m != "" &&
 		!slices.Contains([]string{"all", "ec2", "azure", "google", "alicloud"}, m) {
 		errs = append(errs, fmt.Errorf(Prefix+"SHOW_HOST_METADATA: %q is not one of all, ec2, azure, google, alicloud", m))
@@ -258,8 +277,16 @@ func (c *Config) validateKafka() []error {
 	default:
 		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_COMPRESSION: %q is not one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression))
 	}
-	if c.Kafka.TopicPrefix == "" && c.Kafka.SingleTopic == "" {
-		errs = append(errs, errors.New(Prefix+"KAFKA_TOPIC_PREFIX: empty"))
+	for _, b := range c.Kafka.Brokers {
+		if err := checkHostPort(b); err != nil {
+			errs = append(errs, fmt.Errorf(Prefix+"KAFKA_BROKERS: %w", err))
+		}
+	}
+	if !topicName.MatchString(c.Kafka.TopicPrefix) {
+		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_TOPIC_PREFIX: %q is not a valid topic name (letters, digits, . _ -)", c.Kafka.TopicPrefix))
+	}
+	if t := c.Kafka.SingleTopic; t != "" && !topicName.MatchString(t) {
+		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_SINGLE_TOPIC: %q is not a valid topic name (letters, digits, . _ -)", t))
 	}
 	if c.Kafka.Partitions < 1 {
 		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_PARTITIONS: %d is below 1", c.Kafka.Partitions))
@@ -267,10 +294,15 @@ func (c *Config) validateKafka() []error {
 	return errs
 }
 
-// Redacted returns c with secrets hidden, for the startup log.
+// Redacted returns c with secrets hidden, for the startup log: the
+// password, and credentials written into the URL.
 func (c Config) Redacted() Config {
 	if c.Qualys.Password != "" {
 		c.Qualys.Password = "[redacted]"
+	}
+	if u, err := url.Parse(c.Qualys.URL); err == nil && u.User != nil {
+		u.User = url.User("[redacted]")
+		c.Qualys.URL = u.String()
 	}
 	return c
 }

@@ -43,6 +43,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"Q2K_QUALYS_TRUNCATION_LIMIT": "0",
 		"Q2K_KAFKA_COMPRESSION":       "brotli",
 		"Q2K_SHOW_HOST_METADATA":      "aws",
+		"Q2K_KAFKA_TOPIC_PREFIX":      "bad topic!",
+		"Q2K_FILTER_HOST_IDS":         "abc123",
+		"Q2K_FILTER_SEVERITIES":       "7",
+		"Q2K_FILTER_IPS":              "999.1.1.1",
+		"Q2K_LISTEN_ADDR":             "nonsense",
 	}
 	_, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
 	if err == nil {
@@ -51,7 +56,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, name := range []string{
 		"Q2K_QUALYS_URL", "Q2K_QUALYS_USER", "Q2K_QUALYS_PASSWORD", "Q2K_QUALYS_API_VERSION",
 		"Q2K_QUALYS_TRUNCATION_LIMIT", "Q2K_KAFKA_BROKERS", "Q2K_KAFKA_COMPRESSION",
-		"Q2K_SHOW_HOST_METADATA",
+		"Q2K_SHOW_HOST_METADATA", "Q2K_KAFKA_TOPIC_PREFIX", "Q2K_FILTER_HOST_IDS",
+		"Q2K_FILTER_SEVERITIES", "Q2K_FILTER_IPS", "Q2K_LISTEN_ADDR",
 	} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
@@ -85,5 +91,28 @@ func TestPasswordAndFileBothSet(t *testing.T) {
 	env["Q2K_QUALYS_PASSWORD_FILE"] = "/dev/null"
 	if _, err := LoadFrom(t.Context(), envconfig.MapLookuper(env)); err == nil {
 		t.Error("both password and password file accepted")
+	}
+}
+
+// TestParseErrorNamesTheVariable pins that a value that does not parse is
+// reported with its variable, not the Go field behind it.
+func TestParseErrorNamesTheVariable(t *testing.T) {
+	env := valid()
+	env["Q2K_SHOW_RESULTS"] = "maybe"
+	_, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
+	if err == nil || !strings.HasPrefix(err.Error(), "Q2K_SHOW_RESULTS: ") {
+		t.Errorf("err = %v, want it to start with Q2K_SHOW_RESULTS", err)
+	}
+}
+
+func TestRedactedHidesURLCredentials(t *testing.T) {
+	env := valid()
+	env["Q2K_QUALYS_URL"] = "https://admin:s3cret@qualysapi.example.com"
+	c, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(c.Redacted().Qualys.URL, "s3cret") {
+		t.Errorf("Redacted URL %q keeps the password", c.Redacted().Qualys.URL)
 	}
 }

@@ -66,7 +66,7 @@ func (f *fanout) syncAndCompare(t *testing.T) Summary {
 	}
 	params := f.s.Params
 	if !sum.Since.IsZero() {
-		params = withSince(params, sum.Since)
+		params = IncrementalParams(params, sum.Since)
 	}
 	want := expectedRecords(t, f.sim, params)
 	got := publishedRecords(t, t.Context(), f.s, f.cfg.Kafka.Brokers, sum.RunID)

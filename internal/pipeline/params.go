@@ -58,7 +58,7 @@ func addFilters(p url.Values, f config.Filters) {
 
 // withSince adds the incremental cursors: hosts processed and detections
 // updated since t.
-func withSince(p url.Values, t time.Time) url.Values {
+func IncrementalParams(p url.Values, t time.Time) url.Values {
 	out := url.Values{}
 	for k, v := range p {
 		out[k] = v

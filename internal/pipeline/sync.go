@@ -119,7 +119,7 @@ func (s *Syncer) Sync(ctx context.Context, full bool) (Summary, error) {
 
 	params := s.Params
 	if !prog.Since.IsZero() {
-		params = withSince(params, prog.Since)
+		params = IncrementalParams(params, prog.Since)
 	}
 	err = s.run(ctx, params, prog, &sum)
 	sum.Duration = time.Since(start)
@@ -168,7 +168,7 @@ func (s *Syncer) begin(ctx context.Context, full bool) (checkpoint.Progress, err
 func (s *Syncer) plan(ctx context.Context, prog *checkpoint.Progress) error {
 	params := s.Params
 	if !prog.Since.IsZero() {
-		params = withSince(params, prog.Since)
+		params = IncrementalParams(params, prog.Since)
 	}
 	ids, serverTime, err := plan.ListHostIDs(ctx, s.Client, params)
 	if err != nil {

@@ -69,7 +69,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	if inc.Mode != "incremental" {
 		t.Fatalf("second sync mode = %s, want incremental", inc.Mode)
 	}
-	wantInc := expectedRecords(t, sim, withSince(s.Params, inc.Since))
+	wantInc := expectedRecords(t, sim, IncrementalParams(s.Params, inc.Since))
 	if len(wantInc) == 0 || len(wantInc) > changed {
 		t.Fatalf("simulator expects %d changed records after %d changes", len(wantInc), changed)
 	}

@@ -36,6 +36,9 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	if e.HTTPStatus == 0 { // read from a file, not a response
+		return fmt.Sprintf("qualys api error: code %d: %s", e.Code, e.Text)
+	}
 	return fmt.Sprintf("qualys api error: http %d, code %d: %s", e.HTTPStatus, e.Code, e.Text)
 }
 
