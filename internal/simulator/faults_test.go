@@ -41,7 +41,7 @@ func rawGet(t *testing.T, srv *testServer, target string) (*http.Response, []byt
 func faultServer(t *testing.T, hosts int, rules ...FaultRule) *testServer {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.FleetConfig = FleetConfig{Seed: 3, Hosts: hosts}
+	cfg.FleetConfig = FleetConfig{Seed: 3, Hosts: hosts, MaxDetections: 10}
 	cfg.Faults = Faults{Seed: 1, Rules: rules}
 	return newTestServerConfig(t, cfg)
 }
@@ -236,8 +236,7 @@ func walkStatuses(t *testing.T, srv *testServer, target string) ([]qualys.Host, 
 }
 
 func TestFaultRules(t *testing.T) {
-	const pages = 4 // 40 hosts, 10 a page
-	first := hld + "?action=list&truncation_limit=10"
+	const pages = 4
 	expected := func(t *testing.T, srv *testServer) []qualys.Host {
 		return mustExpected(t, srv, url.Values{"action": {"list"}})
 	}
@@ -281,7 +280,9 @@ func TestFaultRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := faultServer(t, 40)
+			srv := faultServer(t, 60)
+			n := len(expected(t, srv))
+			first := hld + "?action=list&truncation_limit=" + strconv.Itoa((n+pages-1)/pages)
 			_, tries := walkStatuses(t, srv, first)
 			var ids []string
 			for k := range tries {
@@ -316,9 +317,9 @@ func TestRandomCutEveryPage(t *testing.T) {
 			srv := faultServer(t, 220, FaultRule{Path: "/vm/detection/", MaxPerPage: 2,
 				Fault: Fault{Kind: kind, RandomBytes: true}})
 			want := mustExpected(t, srv, url.Values{"action": {"list"}})
-			hosts, tries := walkStatuses(t, srv, hld+"?action=list&truncation_limit=10")
+			hosts, tries := walkStatuses(t, srv, hld+"?action=list&truncation_limit=5")
 
-			pages := (len(want) + 9) / 10
+			pages := (len(want) + 4) / 5
 			if len(tries) != pages || pages < 20 {
 				t.Errorf("%d pages, want %d (20 or more)", len(tries), pages)
 			}

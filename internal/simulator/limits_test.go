@@ -349,7 +349,7 @@ func TestLimiterConfigErrors(t *testing.T) {
 // holds.
 func TestLimitsConcurrentClients(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.FleetConfig = FleetConfig{Seed: 1, Hosts: 200}
+	cfg.FleetConfig = FleetConfig{Seed: 1, Hosts: 100, MaxDetections: 10}
 	cfg.Limits = &LimitConfig{Rate: 1000, Concurrency: 3}
 	srv := newTestServerConfig(t, cfg)
 

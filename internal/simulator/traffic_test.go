@@ -28,7 +28,7 @@ func walkBytes(t *testing.T, srv *testServer, target string) (pages int, bytes i
 }
 
 func TestTraffic(t *testing.T) {
-	srv := newTestServer(t, FleetConfig{Seed: 5, Hosts: 300})
+	srv := newTestServer(t, FleetConfig{Seed: 5, Hosts: 300, MaxDetections: 20})
 	fullPages, fullBytes := walkBytes(t, srv, hld+"?action=list&truncation_limit=50")
 	srv.get(t, hld+"?action=list&show_igs=maybe").body(t, 400)
 	errBytes := int64(len(srv.get(t, hld+"?action=list&show_igs=maybe").data))
