@@ -36,8 +36,37 @@
 //   - Missing action is code 1903; a missing X-Requested-With header is HTTP
 //     400 with Config.RequestedWithCode (default 1903).
 //
+// Limits, faults, latency and sessions are off in DefaultConfig; tests and
+// benchmarks turn them on:
+//
+//   - Config.Limits (a WindowLimiter) enforces a concurrency limit and a
+//     sliding-window rate limit with the real answers: HTTP 409 with 1960
+//     (CALLS_TO_FINISH) before 1965 (SECONDS_TO_WAIT, equal to
+//     X-RateLimit-ToWait-Sec, text "for another 1 hour, 2 minutes and 3
+//     seconds" without zero units). Choices: one pool per subscription
+//     unless LimitConfig.PerAPI; refused calls do not count in the rate
+//     window; admitted calls count whatever their outcome; a refused call's
+//     Running header does not count itself; HoldSlots stands for another
+//     client. Config.AltConcurrencyHeaders spells X-ConcurrencyLimit-*.
+//   - Config.Faults and SetFaults inject faults chosen by rules (Nth call,
+//     path, id_min, ids, seeded probability, at most K per page): slow
+//     first byte or body, reset or clean cut after N bytes (or at a random
+//     offset of each page), GENERIC_RETURN 5xx, a proxy's 502 HTML page,
+//     keep-alive comments, 2001 with HTTP 200, an empty body. The 502 and
+//     2001 answers carry no limit headers, as captured.
+//   - Config.Latency delays each page's headers by a fixed time plus a
+//     cost per host on the page.
+//   - The session API (/api/{any}/fo/session/, POST action=login|logout)
+//     sets a QualysSession cookie that authenticates without Basic; it
+//     is exempt from limits and faults, sends no limit headers, and a
+//     session idle for Config.SessionTimeout ends. Logging out without a
+//     live session is a 401 with code 2000, a choice.
+//
+// LimitStats, FaultStats, Sessions and Traffic (calls and body bytes by
+// path) count what happened, for tests.
+//
 // What it leaves to others: it is not a client, a decoder or a Kafka
-// producer. It does not yet enforce rate or concurrency limits (Limiter is
-// the seam for that), inject faults (slow first byte, keep-alive comments,
-// cut streams), serve CSV output, the knowledge base or the session API.
+// producer. It does not serve CSV output or the knowledge base; sessions do
+// not take concurrency slots, although clients report that they count
+// against them.
 package simulator

@@ -104,8 +104,10 @@ type FaultRule struct {
 	// since the faults were set. Zero: any.
 	Nth int
 
-	// Path matches calls whose URL path contains it, such as
-	// "/fo/asset/host/vm/detection/" for every version. Empty: any.
+	// Path matches calls whose URL path ends with it, a trailing slash
+	// not counting: "/fo/asset/host/vm/detection/" is the detection API of
+	// every version, "/fo/asset/host/" the host list API only,
+	// "/api/5.0/fo/asset/host/" its version 5.0. Empty: any.
 	Path string
 
 	// IDMin matches calls whose id_min parameter is this host ID, IDs those
@@ -280,7 +282,8 @@ func (r *FaultRule) matches(call int, path string, pairs []param) bool {
 	if r.Nth > 0 && r.Nth != call {
 		return false
 	}
-	if r.Path != "" && !strings.Contains(path, r.Path) {
+	if r.Path != "" && !strings.HasSuffix(strings.TrimSuffix(path, "/"),
+		strings.TrimSuffix(r.Path, "/")) {
 		return false
 	}
 	if r.IDMin > 0 {

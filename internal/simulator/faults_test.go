@@ -263,7 +263,7 @@ func TestFaultRules(t *testing.T) {
 			}},
 		{name: "path_other_api_untouched",
 			rule: func([]string) FaultRule {
-				return FaultRule{Path: "/fo/asset/host/?", Fault: Fault{Kind: FaultProxyError}}
+				return FaultRule{Path: "/fo/asset/host/", Fault: Fault{Kind: FaultProxyError}}
 			},
 			want: func(ids []string) map[string][]int {
 				return map[string][]int{"": {200}, ids[0]: {200}, ids[1]: {200}, ids[2]: {200}}
@@ -304,6 +304,37 @@ func TestFaultRules(t *testing.T) {
 			}
 			if d := diffHosts(expected(t, srv), hosts); d != "" {
 				t.Errorf("hosts (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestFaultPath(t *testing.T) {
+	tests := []struct {
+		name string
+		path string
+		want map[string]int // status by target
+	}{
+		{name: "host_list_any_version", path: "/fo/asset/host/", want: map[string]int{
+			"/api/2.0/fo/asset/host/?action=list": 502, "/api/5.0/fo/asset/host?action=list": 502,
+			hld + "?action=list": 200, "/msp/about.php": 200}},
+		{name: "detection_one_version", path: "/api/5.0/fo/asset/host/vm/detection",
+			want: map[string]int{"/api/5.0/fo/asset/host/?action=list": 200,
+				"/api/4.0/fo/asset/host/vm/detection/?action=list": 200,
+				hld + "?action=list": 502}},
+		{name: "about", path: "/msp/about.php", want: map[string]int{
+			"/msp/about.php": 502, hld + "?action=list": 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := faultServer(t, 5, FaultRule{Path: tt.path, Fault: Fault{Kind: FaultProxyError}})
+			got := map[string]int{}
+			for target := range tt.want {
+				resp, _, _ := rawGet(t, srv, target)
+				got[target] = resp.StatusCode
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("status by target (-want +got):\n%s", d)
 			}
 		})
 	}

@@ -81,9 +81,9 @@ func limitHeaders(h http.Header, alt bool) map[string]string {
 func headersWant(rate, window, remaining, toWait, conc, running int) map[string]string {
 	return map[string]string{
 		"X-RateLimit-Limit": strconv.Itoa(rate), "X-RateLimit-Window-Sec": strconv.Itoa(window),
-		"X-RateLimit-Remaining": strconv.Itoa(remaining),
-		"X-RateLimit-ToWait-Sec": strconv.Itoa(toWait),
-		"X-Concurrency-Limit-Limit": strconv.Itoa(conc),
+		"X-RateLimit-Remaining":       strconv.Itoa(remaining),
+		"X-RateLimit-ToWait-Sec":      strconv.Itoa(toWait),
+		"X-Concurrency-Limit-Limit":   strconv.Itoa(conc),
 		"X-Concurrency-Limit-Running": strconv.Itoa(running),
 	}
 }
