@@ -63,8 +63,16 @@ func StartInProcess(t testing.TB) []string {
 // UniqueName returns a topic name prefix no other test or run uses, so that
 // tests can share one broker.
 func UniqueName(t testing.TB) string {
-	name := strings.NewReplacer("/", ".", " ", "_").Replace(t.Name())
-	return fmt.Sprintf("test.%s.%d", strings.ToLower(name), time.Now().UnixNano())
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '_' // Kafka allows nothing else in a topic name
+	}, t.Name())
+	return fmt.Sprintf("test.%s.%d", name, time.Now().UnixNano())
 }
 
 // ReadAll reads every message of a topic from the start to its end at the
