@@ -177,3 +177,16 @@ func total(m map[string]simulator.Traffic) simulator.Traffic {
 	}
 	return t
 }
+
+// TestSessionAuthLogsOut syncs with session authentication: one login, the
+// cookie on every call, and no session left open at the end.
+func TestSessionAuthLogsOut(t *testing.T) {
+	f := newFanout(t, 300, nil, func(c *config.Config) { c.Qualys.Auth = "session" })
+	f.syncAndCompare(t)
+	if n := f.sim.Sessions(); n != 0 {
+		t.Errorf("%d sessions left open after the sync", n)
+	}
+	if n := f.sim.Traffic()["/api/2.0/fo/session/"].Calls; n != 2 {
+		t.Errorf("%d session calls, want a login and a logout", n)
+	}
+}
