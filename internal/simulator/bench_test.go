@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // discard is a ResponseWriter that counts and drops the body, so that a
@@ -56,4 +57,19 @@ func BenchmarkServe100k(b *testing.B) {
 			b.ReportMetric(float64(bytes)/1e6, "MB/page")
 		})
 	}
+}
+
+// BenchmarkWindowLimiterAdmit admits and releases calls in a window that
+// holds up to 2000 of them (a Premium subscription's hour), from parallel
+// goroutines.
+func BenchmarkWindowLimiterAdmit(b *testing.B) {
+	l := NewWindowLimiter(LimitConfig{Rate: 2000, Window: time.Hour, Concurrency: 1 << 20})
+	req := httptest.NewRequest(http.MethodGet, hld, nil)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if a := l.Admit(req); a.Done != nil {
+				a.Done()
+			}
+		}
+	})
 }
