@@ -49,8 +49,8 @@ func headerInt(h http.Header, names ...string) int {
 
 // GateStats counts what a Gate did.
 type GateStats struct {
-	RateWaits    int           // calls held back because the rate limit was spent
-	RateWaited   time.Duration // total time held back for the rate limit
+	RateWaits    int           // holds because the rate limit was spent
+	RateWaited   time.Duration // total length of those holds
 	SlotWaits    int           // calls that waited for a concurrency slot
 	Shrinks      int           // times a 1960 refusal shrank the capacity
 	Capacity     int           // concurrent calls allowed now
@@ -79,8 +79,9 @@ type Gate struct {
 }
 
 // NewGate returns a Gate allowing at most max concurrent calls (at least
-// one). onWait, if not nil, is called once per wait the gate imposes, so
-// that the caller can log and count it.
+// one). onWait, if not nil, is called once per rate-limit hold the gate
+// starts (with the gate's lock held: it must not call the gate), so that
+// the caller can log it once, not once per waiting call.
 func NewGate(max int, onWait func(reason string, d time.Duration)) *Gate {
 	if max < 1 {
 		max = 1
@@ -102,10 +103,7 @@ func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 			return sync.OnceFunc(g.release), nil
 		}
 		changed := g.changed
-		if wait > 0 {
-			g.stats.RateWaits++
-			g.stats.RateWaited += wait
-		} else if !slotWaited {
+		if wait <= 0 && !slotWaited {
 			slotWaited = true
 			g.stats.SlotWaits++
 		}
@@ -141,9 +139,6 @@ func (g *Gate) take() {
 // sleep waits for the rate wait to end, or for a slot to change.
 func (g *Gate) sleep(ctx context.Context, wait time.Duration, changed <-chan struct{}) error {
 	if wait > 0 {
-		if g.onWait != nil {
-			g.onWait("rate limit", wait)
-		}
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
@@ -240,10 +235,21 @@ func (g *Gate) HoldFor(d time.Duration) {
 // whole seconds, and a call sent on the second may still be refused.
 const HoldMargin = time.Second
 
+// holdUntil holds calls back until t. A hold is counted and reported to
+// onWait once, however many calls wait on it.
 func (g *Gate) holdUntil(t time.Time) {
-	if t.After(g.waitUntil) {
-		g.waitUntil = t
+	if !t.After(g.waitUntil) {
+		return
 	}
+	d := time.Until(t)
+	if g.waitUntil.Before(time.Now()) { // a new hold, not an extension
+		g.stats.RateWaits++
+		if g.onWait != nil {
+			g.onWait("rate limit", d)
+		}
+	}
+	g.stats.RateWaited += d - max(time.Until(g.waitUntil), 0)
+	g.waitUntil = t
 }
 
 func (g *Gate) setCapacity(n int) {
