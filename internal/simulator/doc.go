@@ -45,7 +45,8 @@
 //     X-RateLimit-ToWait-Sec, text "for another 1 hour, 2 minutes and 3
 //     seconds" without zero units). Choices: one pool per subscription
 //     unless LimitConfig.PerAPI; refused calls do not count in the rate
-//     window; admitted calls count whatever their outcome; a refused call's
+//     window; admitted calls count whatever their outcome; ToWait-Sec is
+//     set from the call that takes the window's last place; a refused call's
 //     Running header does not count itself; HoldSlots stands for another
 //     client. Config.AltConcurrencyHeaders spells X-ConcurrencyLimit-*.
 //   - Config.Faults and SetFaults inject faults chosen by rules (Nth call,

@@ -114,6 +114,10 @@ type LimitConfig struct {
 // admitted; admitted calls count whatever their outcome (a 400 or 401
 // included, as the real API decrements Remaining on a 1905 error). It is
 // safe for concurrent use.
+//
+// X-RateLimit-ToWait-Sec is the number of seconds until the next call
+// would be admitted: 0 while Remaining is above 0, else the wait, on the
+// admitted call that took the last place as on the refusals that follow.
 type WindowLimiter struct {
 	cfg LimitConfig
 
@@ -161,8 +165,7 @@ func (l *WindowLimiter) Admit(r *http.Request) Admission {
 		return Admission{Limits: lim, Refusal: concurrencyRefusal(p.running - c.Concurrency + 1)}
 	}
 	if len(p.calls) >= c.Rate {
-		wait := p.calls[len(p.calls)-c.Rate].Add(c.Window).Sub(now)
-		lim.ToWaitSec = int((wait + time.Second - 1) / time.Second)
+		lim.ToWaitSec = p.toWait(c, now)
 		return Admission{Limits: lim, Refusal: rateRefusal(lim.ToWaitSec)}
 	}
 
@@ -170,7 +173,17 @@ func (l *WindowLimiter) Admit(r *http.Request) Admission {
 	p.calls = append(p.calls, now)
 	lim.ConcurrencyRunning = p.running
 	lim.Remaining = c.Rate - len(p.calls)
+	if lim.Remaining == 0 {
+		lim.ToWaitSec = p.toWait(c, now)
+	}
 	return Admission{Limits: lim, Done: l.releaser(p, 1)}
+}
+
+// toWait is the number of seconds, rounded up, until the full window
+// admits a call again: until its oldest counted call leaves it.
+func (p *pool) toWait(c LimitConfig, now time.Time) int {
+	wait := p.calls[len(p.calls)-c.Rate].Add(c.Window).Sub(now)
+	return int((wait + time.Second - 1) / time.Second)
 }
 
 // HoldSlots implements SlotHolder. With PerAPI the slots are held on the

@@ -205,9 +205,11 @@ func TestRateLimit(t *testing.T) {
 		s := newLocal(t, func(c *Config) {
 			c.Limits = &LimitConfig{Rate: 3, Window: time.Hour, Concurrency: 5}
 		})
-		for i, wantRemaining := range []int{2, 1, 0} {
+		// The call that takes the last place already says how long to
+		// wait: 40 minutes until the first call leaves the window.
+		for i, want := range []struct{ remaining, toWait int }{{2, 0}, {1, 0}, {0, 2400}} {
 			rec := serveLocal(t, s, hld+"?action=list")
-			if d := cmp.Diff(headersWant(3, 3600, wantRemaining, 0, 5, 1),
+			if d := cmp.Diff(headersWant(3, 3600, want.remaining, want.toWait, 5, 1),
 				limitHeaders(rec.Header(), false)); d != "" {
 				t.Errorf("call %d headers (-want +got):\n%s", i+1, d)
 			}
@@ -240,9 +242,10 @@ func TestRateLimit(t *testing.T) {
 		// Refused calls did not count: waiting the time said is enough.
 		time.Sleep(1800 * time.Second)
 		if rec := serveLocal(t, s, hld+"?action=list"); rec.Code != 200 ||
-			rec.Header().Get("X-RateLimit-Remaining") != "0" {
-			t.Fatalf("after waiting: %d, Remaining %q; want 200, 0", rec.Code,
-				rec.Header().Get("X-RateLimit-Remaining"))
+			rec.Header().Get("X-RateLimit-Remaining") != "0" ||
+			rec.Header().Get("X-RateLimit-ToWait-Sec") != "600" {
+			t.Fatalf("after waiting: %d, headers %v; want 200, Remaining 0, ToWait 600",
+				rec.Code, limitHeaders(rec.Header(), false))
 		}
 		time.Sleep(time.Second)
 		refused(599, "This API cannot be run again for another 9 minutes and 59 seconds.")
