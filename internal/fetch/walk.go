@@ -46,56 +46,48 @@ type Walker struct {
 // from the host after the last one fn received, so fn never sees a host
 // twice or a host in part. Retry.Attempts bounds the tries that make no
 // progress: a try that handed on at least one host starts the count again.
-// Walk stops at an error of fn, a permanent error, or the last retry, and
-// returns it with the page and id_min.
+// Walk stops at an error of fn (returned as is), a permanent error or the
+// last retry (returned with the page, id_min and tries).
 func (w *Walker) Walk(ctx context.Context, params url.Values,
 	fn func(*qualys.Host) error) (Stats, error) {
 	st := Stats{Retries: map[string]int{}}
-	retry := w.Retry.withDefaults()
-	p := cloneValues(params)
-	attempt := 0
-	for {
-		next, last, err := w.page(ctx, p, &st, fn)
-		if err == nil {
-			st.Pages++
-			if next == "" {
-				return st, nil
-			}
-			p.Set("id_min", next)
-			attempt = 0
-			continue
-		}
-
-		if last != 0 {
-			attempt = 0 // the failed try made progress: count tries from here
-		}
-		attempt++
-		cause, ok := classify(err)
-		var fnErr *consumerError
-		if errors.As(err, &fnErr) {
-			return st, fnErr.err
-		}
-		if !ok || attempt >= retry.Attempts {
-			return st, pageError(st, p, attempt, err)
-		}
-		if last != 0 {
-			p.Set("id_min", strconv.FormatInt(last+1, 10)) // resume after the last whole host
-		}
-		wait := retry.backoff(cause, attempt)
+	onRetry := func(cause string, wait time.Duration, err error) {
 		st.Retries[cause]++
 		if w.OnRetry != nil {
 			w.OnRetry(cause, wait, err)
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return st, err
+	}
+	p := cloneValues(params)
+	for {
+		var next string
+		failures, err := w.Retry.Do(ctx, w.Client.Gate(), onRetry, func() (bool, error) {
+			var last int64
+			var err error
+			next, last, err = w.page(ctx, p, &st, fn)
+			if last != 0 && err != nil {
+				p.Set("id_min", strconv.FormatInt(last+1, 10)) // resume after the last whole host
+			}
+			return last != 0, err
+		})
+		var fnErr *consumerError
+		if errors.As(err, &fnErr) {
+			return st, fnErr.err
 		}
+		if err != nil {
+			return st, pageError(st, p, failures, err)
+		}
+		st.Pages++
+		if next == "" {
+			return st, nil
+		}
+		p.Set("id_min", next)
 	}
 }
 
-func pageError(st Stats, p url.Values, attempts int, err error) error {
+func pageError(st Stats, p url.Values, failures int, err error) error {
 	s := fmt.Sprintf("detection page %d (id_min=%s", st.Pages+1, p.Get("id_min"))
-	if attempts > 1 {
-		s += fmt.Sprintf(", %d attempts", attempts)
+	if failures > 1 {
+		s += fmt.Sprintf(", %d attempts", failures)
 	}
 	return fmt.Errorf("%s): %w", s, err)
 }
@@ -103,6 +95,7 @@ func pageError(st Stats, p url.Values, attempts int, err error) error {
 // consumerError marks an error of the walk's fn: never retried.
 type consumerError struct{ err error }
 
+// It has no Unwrap on purpose: Classify must not see through it.
 func (e *consumerError) Error() string { return e.err.Error() }
 
 // page fetches and decodes one page. It returns the next page's id_min

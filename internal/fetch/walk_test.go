@@ -115,8 +115,8 @@ func TestWalkReturnsAPIErrors(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != 1905 || apiErr.HTTPStatus != 400 {
 		t.Fatalf("Walk = %v, want API error 1905 with HTTP 400", err)
 	}
-	if !qualys.IsPermanent(err) {
-		t.Errorf("1905 should be permanent")
+	if d := Classify(err); d.Retry || !d.StopsSync {
+		t.Errorf("Classify(1905) = %+v, want permanent and stopping the sync", d)
 	}
 }
 

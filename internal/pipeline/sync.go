@@ -170,7 +170,11 @@ func (s *Syncer) plan(ctx context.Context, prog *checkpoint.Progress) error {
 	if !prog.Since.IsZero() {
 		params = IncrementalParams(params, prog.Since)
 	}
-	ids, serverTime, err := plan.ListHostIDs(ctx, s.Client, params)
+	lister := &plan.Lister{Client: s.Client, Retry: s.Retry, OnRetry: func(cause string,
+		wait time.Duration, err error) {
+		s.Logger.Warn("host list retry", "cause", cause, "wait", wait.String(), "err", err)
+	}}
+	ids, serverTime, err := lister.ListHostIDs(ctx, params)
 	if err != nil {
 		return fmt.Errorf("plan sync: %w", err)
 	}

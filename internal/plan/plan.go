@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/q2k/qualys2kafka/internal/decode"
+	"github.com/q2k/qualys2kafka/internal/fetch"
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
@@ -66,16 +67,26 @@ var hostFilters = []string{
 // ListPageSize is how many host IDs one Host List page asks for.
 const ListPageSize = 100000
 
+// Lister lists host IDs. Its fields are set once.
+type Lister struct {
+	Client *qualys.Client
+	// Retry bounds the retries of each page, as for detection pages.
+	Retry   fetch.Retry
+	OnRetry func(cause string, wait time.Duration, err error)
+	// PageSize is the IDs asked for per page; default ListPageSize.
+	PageSize int
+}
+
 // ListHostIDs returns the sorted host IDs matching the host filters among
 // detectionParams, and the server time of the first page. It follows the
 // Host List pagination like detection pages: the id_min of each WARNING
-// URL, which must move forward.
-func ListHostIDs(ctx context.Context, c *qualys.Client, detectionParams url.Values) ([]int64, time.Time, error) {
-	return listHostIDs(ctx, c, detectionParams, ListPageSize)
-}
-
-func listHostIDs(ctx context.Context, c *qualys.Client, detectionParams url.Values,
-	pageSize int) ([]int64, time.Time, error) {
+// URL, which must move forward. Pages that fail in a retryable way are
+// asked for again.
+func (l *Lister) ListHostIDs(ctx context.Context, detectionParams url.Values) ([]int64, time.Time, error) {
+	pageSize := l.PageSize
+	if pageSize <= 0 {
+		pageSize = ListPageSize
+	}
 	p := url.Values{"action": {"list"}, "details": {"None"},
 		"truncation_limit": {strconv.Itoa(pageSize)}}
 	for _, k := range hostFilters {
@@ -87,7 +98,13 @@ func listHostIDs(ctx context.Context, c *qualys.Client, detectionParams url.Valu
 	var ids []int64
 	var serverTime time.Time
 	for page := 1; ; page++ {
-		next, st, err := listPage(ctx, c, p, &ids)
+		var next int64
+		var st time.Time
+		_, err := l.Retry.Do(ctx, l.Client.Gate(), l.OnRetry, func() (bool, error) {
+			var err error
+			next, st, err = listPage(ctx, l.Client, p, &ids)
+			return false, err
+		})
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("host list page %d (id_min=%s): %w", page, p.Get("id_min"), err)
 		}

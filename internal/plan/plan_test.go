@@ -63,7 +63,7 @@ func TestListHostIDsPagesThroughTheSimulator(t *testing.T) {
 	c, _ := qualys.NewClient(qualys.ClientConfig{BaseURL: srv.URL, User: cfg.User, Password: cfg.Password})
 
 	params := url.Values{"action": {"list"}, "truncation_limit": {"900"}}
-	got, serverTime, err := listHostIDs(t.Context(), c, params, 1000)
+	got, serverTime, err := (&Lister{Client: c, PageSize: 1000}).ListHostIDs(t.Context(), params)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,10 @@ import (
 // again.
 var ErrIdleTimeout = errors.New("response body idle for too long")
 
-// idleBody cancels its request when no byte arrives for the idle timeout,
-// and frees the gate slot when closed.
+// idleBody cancels its request when a read waits longer than the idle
+// timeout for a byte, and frees the gate slot when closed. Only the time
+// spent inside Read counts: a consumer that is slow to read (a Kafka
+// publish taking its time) is not a stalled stream.
 type idleBody struct {
 	r       io.ReadCloser
 	ctx     context.Context // the request's; its cause tells a stall
@@ -30,14 +32,14 @@ func newIdleBody(ctx context.Context, r io.ReadCloser, idle time.Duration,
 	cancel context.CancelCauseFunc, release func()) *idleBody {
 	b := &idleBody{r: r, ctx: ctx, idle: idle, cancel: cancel, release: release}
 	b.timer = time.AfterFunc(idle, func() { cancel(ErrIdleTimeout) })
+	b.timer.Stop()
 	return b
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
+	b.timer.Reset(b.idle)
 	n, err := b.r.Read(p)
-	if n > 0 {
-		b.timer.Reset(b.idle)
-	}
+	b.timer.Stop()
 	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), ErrIdleTimeout) {
 		err = fmt.Errorf("%w (%v without a byte): %w", ErrIdleTimeout, b.idle, err)
 	}

@@ -246,17 +246,3 @@ func isHTML(h http.Header) bool {
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	return mt == "text/html"
 }
-
-// IsPermanent reports whether err is an API answer that retrying the same
-// request cannot change: bad parameters, credentials, account state.
-func IsPermanent(err error) bool {
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.Code {
-	case CodeConcurrencyLimit, CodeRateLimit:
-		return false
-	}
-	return apiErr.HTTPStatus < 500
-}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 )
 
 func TestPostSendsAuthHeaderAndForm(t *testing.T) {
@@ -53,14 +54,13 @@ func TestPostClassifiesErrorResponses(t *testing.T) {
 		contentType string
 		body        string
 		wantCode    int // API error code; 0 means a transport error
-		permanent   bool
 	}{
-		{"error_1905_http400", 400, "text/xml", `<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>parameter ids has invalid value</TEXT></RESPONSE></SIMPLE_RETURN>`, 1905, true},
-		{"bad_login_http401", 401, "text/xml", `<?xml version="1.0"?><SIMPLE_RETURN><RESPONSE><CODE>2000</CODE><TEXT>Bad Login/Password</TEXT></RESPONSE></SIMPLE_RETURN>`, 2000, true},
-		{"concurrency_1960_http409", 409, "text/xml", `<SIMPLE_RETURN><RESPONSE><CODE>1960</CODE><TEXT>This API cannot be run again until 1 currently running API instance(s) has finished.</TEXT></RESPONSE></SIMPLE_RETURN>`, 1960, false},
-		{"html_502_from_proxy", 502, "text/html", `<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>`, 0, false},
-		{"html_page_with_http200", 200, "text/html; charset=utf-8", `<html><body>Login required</body></html>`, 0, false},
-		{"html_414", 414, "text/html", `<html><body><h1>Request-URI Too Large</h1></body></html>`, 0, false},
+		{"error_1905_http400", 400, "text/xml", `<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>parameter ids has invalid value</TEXT></RESPONSE></SIMPLE_RETURN>`, 1905},
+		{"bad_login_http401", 401, "text/xml", `<?xml version="1.0"?><SIMPLE_RETURN><RESPONSE><CODE>2000</CODE><TEXT>Bad Login/Password</TEXT></RESPONSE></SIMPLE_RETURN>`, 2000},
+		{"concurrency_1960_http409", 409, "text/xml", `<SIMPLE_RETURN><RESPONSE><CODE>1960</CODE><TEXT>This API cannot be run again until 1 currently running API instance(s) has finished.</TEXT></RESPONSE></SIMPLE_RETURN>`, 1960},
+		{"html_502_from_proxy", 502, "text/html", `<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>`, 0},
+		{"html_page_with_http200", 200, "text/html; charset=utf-8", `<html><body>Login required</body></html>`, 0},
+		{"html_414", 414, "text/html", `<html><body><h1>Request-URI Too Large</h1></body></html>`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,9 +81,6 @@ func TestPostClassifiesErrorResponses(t *testing.T) {
 			case tt.wantCode == 0 && (!errors.As(err, &trErr) || trErr.HTTPStatus != tt.status):
 				t.Errorf("err = %v, want a transport error with HTTP %d", err, tt.status)
 			}
-			if IsPermanent(err) != tt.permanent {
-				t.Errorf("IsPermanent = %v, want %v", !tt.permanent, tt.permanent)
-			}
 		})
 	}
 }
@@ -91,5 +88,30 @@ func TestPostClassifiesErrorResponses(t *testing.T) {
 func TestNewClientRejectsRelativeURL(t *testing.T) {
 	if _, err := NewClient(ClientConfig{BaseURL: "qualysapi.qualys.com"}); err == nil {
 		t.Error("relative base URL accepted")
+	}
+}
+
+// TestIdleTimeoutCutsAStalledBody pins that a body that stops sending
+// fails with ErrIdleTimeout instead of hanging.
+func TestIdleTimeoutCutsAStalledBody(t *testing.T) {
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, "<HOST_LIST_VM_DETECTION_OUTPUT>")
+		w.(http.Flusher).Flush()
+		<-stall
+	}))
+	defer srv.Close()
+	defer close(stall)
+	c, _ := NewClient(ClientConfig{BaseURL: srv.URL, IdleTimeout: 50 * time.Millisecond})
+
+	resp, err := c.Post(t.Context(), DetectionPath, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, err = io.ReadAll(resp.Body)
+	if !errors.Is(err, ErrIdleTimeout) {
+		t.Errorf("read = %v, want ErrIdleTimeout", err)
 	}
 }

@@ -80,8 +80,7 @@ type Gate struct {
 
 // NewGate returns a Gate allowing at most max concurrent calls (at least
 // one). onWait, if not nil, is called once per rate-limit hold the gate
-// starts (with the gate's lock held: it must not call the gate), so that
-// the caller can log it once, not once per waiting call.
+// starts, so that the caller can log it once, not once per waiting call.
 func NewGate(max int, onWait func(reason string, d time.Duration)) *Gate {
 	if max < 1 {
 		max = 1
@@ -174,14 +173,19 @@ func (g *Gate) notify() {
 // the server gave.
 func (g *Gate) Observe(l Limits) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	report := g.observe(l)
+	g.notify()
+	g.mu.Unlock()
+	report()
+}
 
+func (g *Gate) observe(l Limits) (report func()) {
+	report = func() {}
 	if l.RateRemaining >= 0 {
 		g.noteRemaining(l.RateRemaining)
-		defer g.notify()
 	}
 	if l.RateRemaining == 0 && l.RateToWaitSec > 0 {
-		g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec)*time.Second + HoldMargin))
+		report = g.holdUntil(time.Now().Add(time.Duration(l.RateToWaitSec)*time.Second + HoldMargin))
 		g.remaining = -1 // the window has room again when the hold ends
 	}
 	if l.ConcurrencyLimit < 1 {
@@ -189,7 +193,7 @@ func (g *Gate) Observe(l Limits) {
 			g.known = true
 			g.setCapacity(g.max)
 		}
-		return
+		return report
 	}
 	g.known = true
 	allowed := l.ConcurrencyLimit
@@ -201,6 +205,7 @@ func (g *Gate) Observe(l Limits) {
 		allowed = min(allowed, l.ConcurrencyLimit-max(others, 0))
 	}
 	g.setCapacity(allowed)
+	return report
 }
 
 // noteRemaining takes the calls left in the window from a response. With
@@ -227,37 +232,37 @@ func (g *Gate) Shrink() {
 // refusal).
 func (g *Gate) HoldFor(d time.Duration) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.holdUntil(time.Now().Add(d + HoldMargin))
+	report := g.holdUntil(time.Now().Add(d + HoldMargin))
+	g.mu.Unlock()
+	report()
 }
 
 // HoldMargin is added to every wait the server asks for: its figure is in
 // whole seconds, and a call sent on the second may still be refused.
 const HoldMargin = time.Second
 
-// holdUntil holds calls back until t. A hold is counted and reported to
-// onWait once, however many calls wait on it.
-func (g *Gate) holdUntil(t time.Time) {
+// holdUntil holds calls back until t. A new hold is counted, and the
+// returned report, to be called without the lock, tells onWait of it once,
+// however many calls wait on it.
+func (g *Gate) holdUntil(t time.Time) (report func()) {
+	report = func() {}
 	if !t.After(g.waitUntil) {
-		return
+		return report
 	}
 	d := time.Until(t)
 	if g.waitUntil.Before(time.Now()) { // a new hold, not an extension
 		g.stats.RateWaits++
 		if g.onWait != nil {
-			g.onWait("rate limit", d)
+			report = func() { g.onWait("rate limit", d) }
 		}
 	}
 	g.stats.RateWaited += d - max(time.Until(g.waitUntil), 0)
 	g.waitUntil = t
+	return report
 }
 
 func (g *Gate) setCapacity(n int) {
-	n = max(1, min(n, g.max))
-	if n > g.capacity {
-		defer g.notify()
-	}
-	g.capacity = n
+	g.capacity = max(1, min(n, g.max))
 }
 
 // Stats returns what the gate did so far.
