@@ -61,7 +61,7 @@ func demoCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 func demoSyncs(ctx context.Context, stdout io.Writer, log *slog.Logger, s *pipeline.Syncer,
 	sim *simulator.Server, brokers []string) error {
 	full, err := s.Sync(ctx, true)
-	logSummary(log, full, err)
+	logSummary(log, full, returned(err))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func demoSyncs(ctx context.Context, stdout io.Writer, log *slog.Logger, s *pipel
 		countDetections(want))
 
 	inc, err := s.Sync(ctx, false)
-	logSummary(log, inc, err)
+	logSummary(log, inc, returned(err))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ func syncCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 	}
 	defer s.Close()
 	sum, err := s.Sync(ctx, *full)
-	logSummary(log, sum, err)
+	logSummary(log, sum, returned(err))
 	return err
 }
 
@@ -96,6 +97,9 @@ func healthServer(ready *atomic.Bool) *http.Server {
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 }
 
+// logSummary logs the one summary line of a sync. A failed sync's error is
+// in it only when the caller handles the error itself (the service); a
+// command that returns the error leaves it to be printed once, on exit.
 func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 	attrs := []any{
 		"run_id", sum.RunID, "mode", sum.Mode, "resumed", sum.Resumed, "since", sum.Since,
@@ -107,11 +111,26 @@ func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 		"slot_waits", sum.Gate.SlotWaits, "concurrency_shrinks", sum.Gate.Shrinks,
 		"duration", sum.Duration.String(), "checkpoint_saved", sum.CheckpointSaved,
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, errReturned):
+		log.Info("sync incomplete", attrs...)
+	case err != nil:
 		log.Error("sync failed", append(attrs, "err", err)...)
-		return
+	default:
+		log.Info("sync completed", attrs...)
 	}
-	log.Info("sync completed", attrs...)
+}
+
+// errReturned tells logSummary that the sync's error goes back to the
+// caller and must not be logged as well.
+var errReturned = errors.New("returned to the caller")
+
+// returned marks a sync error for logSummary.
+func returned(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errReturned
 }
 
 func getenv(key, def string) string {

@@ -49,9 +49,21 @@ func (s *Store) LoadProgress(ctx context.Context) (Progress, bool, error) {
 	if err := json.Unmarshal(value, &p); err != nil {
 		return Progress{}, false, fmt.Errorf("%w (progress) in %s: %w", ErrUnknownFormat, s.topic, err)
 	}
-	if p.Version != Version || len(p.Ranges) == 0 || p.RunID == "" {
-		return Progress{}, false, fmt.Errorf("%w (progress) in %s: version %d, %d ranges",
-			ErrUnknownFormat, s.topic, p.Version, len(p.Ranges))
+	if p.Version != Version || len(p.Ranges) == 0 || p.RunID == "" || !validDone(p) {
+		return Progress{}, false, fmt.Errorf("%w (progress) in %s: version %d, %d ranges, done %v",
+			ErrUnknownFormat, s.topic, p.Version, len(p.Ranges), p.Done)
 	}
 	return p, true, nil
+}
+
+// validDone reports whether every done index names a range, once.
+func validDone(p Progress) bool {
+	seen := make(map[int]bool, len(p.Done))
+	for _, i := range p.Done {
+		if i < 0 || i >= len(p.Ranges) || seen[i] {
+			return false
+		}
+		seen[i] = true
+	}
+	return true
 }

@@ -26,12 +26,14 @@ type Checkpoint struct {
 	// ServerTime is the API server's clock when the sync started (the
 	// DATETIME of its first response). The next incremental sync asks for
 	// changes since then, minus an overlap.
-	ServerTime   time.Time `json:"server_time"`
-	RunID        string    `json:"run_id"`
-	Mode         string    `json:"mode"` // full or incremental
-	CompletedAt  time.Time `json:"completed_at"`
-	Records      int64     `json:"records"`
-	Subscription string    `json:"subscription,omitempty"`
+	ServerTime  time.Time `json:"server_time"`
+	RunID       string    `json:"run_id"`
+	Mode        string    `json:"mode"` // full or incremental
+	CompletedAt time.Time `json:"completed_at"`
+	// Records counts the records the process that completed the sync had
+	// acknowledged: for a sync resumed after a restart, its last part only.
+	Records      int64  `json:"records"`
+	Subscription string `json:"subscription,omitempty"`
 }
 
 // Store reads and writes one subscription's checkpoint. It is safe for
@@ -168,7 +170,11 @@ func (s *Store) latestIn(ctx context.Context, key []byte, partition int) ([]byte
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, err)
 	}
-	po := offsets.Topics[s.topic][0]
+	parts := offsets.Topics[s.topic]
+	if len(parts) != 1 {
+		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: no answer for the partition", s.topic, partition)
+	}
+	po := parts[0]
 	if po.Error != nil {
 		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, po.Error)
 	}
@@ -210,9 +216,15 @@ func (s *Store) scan(rr kafka.RecordReader, want []byte, next *int64, value *[]b
 			return n, fmt.Errorf("read %s: %w", s.topic, err)
 		}
 		n++
+		if rec.Offset < *next {
+			continue // a batch can start before the offset asked for
+		}
 		*next = rec.Offset + 1
 		key, err := readAll(rec.Key)
-		if err != nil || string(key) != string(want) {
+		if err != nil {
+			return n, fmt.Errorf("read %s at %d: %w", s.topic, rec.Offset, err)
+		}
+		if string(key) != string(want) {
 			continue
 		}
 		if *value, err = readAll(rec.Value); err != nil {

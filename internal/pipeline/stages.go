@@ -29,39 +29,68 @@ type item struct {
 	rng int
 }
 
+// drainTimeout bounds how long records already fetched may still be
+// encoded and published after a shutdown was asked for: less than the
+// 30-second grace period Kubernetes gives a pod by default.
+const drainTimeout = 20 * time.Second
+
 // run fetches the pending ranges of prog over the worker pool, encodes and
 // publishes, all under one errgroup. Range failures are joined into the
 // returned error after every other range has run.
+//
+// Shutdown (ctx cancelled) stops the fetching at once, but the hosts
+// already fetched are still encoded and published, and the ranges they
+// complete saved, for up to drainTimeout. The sync then returns ctx's
+// error: it did not complete, and the checkpoint does not move.
 func (s *Syncer) run(ctx context.Context, params url.Values, prog checkpoint.Progress, sum *Summary) error {
-	tr := newTracker(s, prog, sum)
-	g, ctx := errgroup.WithContext(ctx)
+	stages, cancelStages := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelStages()
+	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(drainTimeout, cancelStages) })
+	defer stopDrain()
+
+	tr := newTracker(s, stages, prog, sum)
+	g, gctx := errgroup.WithContext(stages)
 	hosts := make(chan hostItem, 64)
 	batches := make(chan []item, s.publishers())
 
 	g.Go(func() error {
 		defer close(hosts)
-		return s.fetchRanges(ctx, params, tr, hosts)
+		fetchCtx, cancel := context.WithCancel(gctx)
+		defer cancel()
+		defer context.AfterFunc(ctx, cancel)()
+		err := s.fetchRanges(fetchCtx, params, tr, hosts)
+		if ctx.Err() != nil {
+			return nil // shutdown: let the stages drain what was fetched
+		}
+		return err
 	})
 	g.Go(func() error {
 		defer close(batches)
-		enc, ctx := errgroup.WithContext(ctx)
-		for range s.encoders() {
-			enc.Go(func() error { return s.encode(ctx, prog.RunID, hosts, batches) })
-		}
-		return enc.Wait()
+		return s.encodeAll(gctx, prog.RunID, hosts, batches)
 	})
 	for range s.publishers() {
-		g.Go(func() error { return s.publish(ctx, batches, tr.acked) })
+		g.Go(func() error { return s.publish(gctx, batches, tr.acked) })
 	}
+
 	stop := tr.logEvery(s.progressEvery())
 	err := g.Wait()
 	stop()
-	return errors.Join(err, tr.failures())
+	return errors.Join(err, ctx.Err(), tr.failures())
+}
+
+// encodeAll runs the encoders until hosts is closed and drained.
+func (s *Syncer) encodeAll(ctx context.Context, runID string, hosts <-chan hostItem,
+	batches chan<- []item) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for range s.encoders() {
+		g.Go(func() error { return s.encode(ctx, runID, hosts, batches) })
+	}
+	return g.Wait()
 }
 
 // fetchRanges runs the worker pool over the pending ranges. A range that
 // fails is recorded and the pool goes on, except for errors that no range
-// can escape (credentials, account state), which stop the sync.
+// can escape (credentials, account state, parameters), which stop the sync.
 func (s *Syncer) fetchRanges(ctx context.Context, params url.Values, tr *tracker,
 	hosts chan<- hostItem) error {
 	pending := make(chan int)
@@ -77,6 +106,7 @@ func (s *Syncer) fetchRanges(ctx context.Context, params url.Values, tr *tracker
 		}
 		return nil
 	})
+
 	walker := &fetch.Walker{Client: s.Client, Retry: s.Retry, OnRetry: tr.retried}
 	for range s.workers() {
 		g.Go(func() error {
@@ -106,32 +136,18 @@ func (s *Syncer) fetchRange(ctx context.Context, w *fetch.Walker, params url.Val
 		}
 	})
 	tr.walked(st)
+
 	switch {
 	case err == nil:
-		tr.rangeFetched(ctx, i)
+		tr.rangeFetched(i)
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case stopsEverything(err):
+	case fetch.Classify(err).StopsSync:
 		return &RangeError{Range: r, Err: err}
 	}
-	s.Logger.Error("range failed", "range", r.String(), "err", err)
 	tr.failed(i, err)
 	return nil
-}
-
-// stopsEverything reports whether an error would repeat in every range:
-// the credentials or the account, not the range.
-func stopsEverything(err error) bool {
-	var apiErr *qualys.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.Code {
-	case qualys.CodeBadLogin, qualys.CodeAccountExpired, 2003, 2011:
-		return true
-	}
-	return apiErr.HTTPStatus == 401 || apiErr.HTTPStatus == 403
 }
 
 // encode turns hosts into batches of records.
@@ -173,8 +189,7 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 
 // publish writes batches until the channel closes, calling acked for each
 // batch the brokers acknowledged.
-func (s *Syncer) publish(ctx context.Context, batches <-chan []item,
-	acked func(context.Context, []item)) error {
+func (s *Syncer) publish(ctx context.Context, batches <-chan []item, acked func([]item)) error {
 	for items := range batches {
 		msgs := make([]kafka.Message, len(items))
 		for i, it := range items {
@@ -183,7 +198,7 @@ func (s *Syncer) publish(ctx context.Context, batches <-chan []item,
 		if err := s.Writer.Publish(ctx, msgs...); err != nil {
 			return err
 		}
-		acked(ctx, items)
+		acked(items)
 	}
 	return ctx.Err()
 }

@@ -141,23 +141,23 @@ func newSummary(p checkpoint.Progress) Summary {
 // begin returns the progress of the sync to run: the one under way, or a
 // new plan.
 func (s *Syncer) begin(ctx context.Context, full bool) (checkpoint.Progress, error) {
-	prog, found, err := s.Checkpoints.LoadProgress(ctx)
+	prog, underway, err := s.Checkpoints.LoadProgress(ctx)
 	if err != nil {
 		return prog, fmt.Errorf("load sync progress: %w", err)
 	}
-	if found && (!full || prog.Mode == "full") {
+	cp, found, err := s.Checkpoints.Load(ctx)
+	if err != nil {
+		return prog, fmt.Errorf("load checkpoint: %w", err)
+	}
+	// A progress whose sync saved its checkpoint is left over from a
+	// process that stopped between the two writes: that sync is complete.
+	if underway && (!found || cp.RunID != prog.RunID) && (!full || prog.Mode == "full") {
 		return prog, nil
 	}
 
 	prog = checkpoint.Progress{RunID: newRunID(), Mode: "full"}
-	if !full {
-		cp, found, err := s.Checkpoints.Load(ctx)
-		if err != nil {
-			return prog, fmt.Errorf("load checkpoint: %w", err)
-		}
-		if found {
-			prog.Mode, prog.Since = "incremental", cp.ServerTime.Add(-s.Overlap)
-		}
+	if found && !full {
+		prog.Mode, prog.Since = "incremental", cp.ServerTime.Add(-s.Overlap)
 	}
 	return prog, s.plan(ctx, &prog)
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -18,6 +19,8 @@ import (
 type tracker struct {
 	s     *Syncer
 	start time.Time
+	// saveCtx outlives a shutdown long enough to save the last ranges done.
+	saveCtx context.Context
 
 	mu       sync.Mutex
 	prog     checkpoint.Progress
@@ -27,13 +30,22 @@ type tracker struct {
 	complete []bool // fetched to the end
 	done     []bool
 	errs     []error
+	seq      int // of the latest progress snapshot
 
-	saveMu sync.Mutex // orders progress writes
+	saveMu sync.Mutex // one progress write at a time
+	saved  int        // seq of the latest snapshot written
 }
 
-func newTracker(s *Syncer, prog checkpoint.Progress, sum *Summary) *tracker {
+// snapshot is the progress to save, numbered so that an older one never
+// overwrites a newer one.
+type snapshot struct {
+	prog checkpoint.Progress
+	seq  int
+}
+
+func newTracker(s *Syncer, saveCtx context.Context, prog checkpoint.Progress, sum *Summary) *tracker {
 	n := len(prog.Ranges)
-	t := &tracker{s: s, start: time.Now(), prog: prog, sum: sum,
+	t := &tracker{s: s, start: time.Now(), saveCtx: saveCtx, prog: prog, sum: sum,
 		expected: make([]int64, n), acks: make([]int64, n),
 		complete: make([]bool, n), done: make([]bool, n)}
 	for _, i := range prog.Done {
@@ -73,16 +85,16 @@ func (t *tracker) walked(st fetch.Stats) {
 }
 
 // rangeFetched marks range i fetched to its end.
-func (t *tracker) rangeFetched(ctx context.Context, i int) {
+func (t *tracker) rangeFetched(i int) {
 	t.mu.Lock()
 	t.complete[i] = true
-	snapshot, ok := t.checkDone(i)
+	snap, ok := t.checkDone(i)
 	t.mu.Unlock()
-	t.save(ctx, snapshot, ok)
+	t.save(snap, ok)
 }
 
 // acked counts acknowledged records.
-func (t *tracker) acked(ctx context.Context, items []item) {
+func (t *tracker) acked(items []item) {
 	t.mu.Lock()
 	var touched []int
 	for _, it := range items {
@@ -93,42 +105,49 @@ func (t *tracker) acked(ctx context.Context, items []item) {
 			touched = append(touched, it.rng)
 		}
 	}
-	var snapshot checkpoint.Progress
+	var snap snapshot
 	changed := false
 	for _, i := range touched {
 		if p, ok := t.checkDone(i); ok {
-			snapshot, changed = p, true
+			snap, changed = p, true
 		}
 	}
 	t.mu.Unlock()
-	t.save(ctx, snapshot, changed)
+	t.save(snap, changed)
 }
 
 // checkDone marks range i done when it is, and returns the progress to
 // save. t.mu must be held.
-func (t *tracker) checkDone(i int) (checkpoint.Progress, bool) {
+func (t *tracker) checkDone(i int) (snapshot, bool) {
 	if t.done[i] || !t.complete[i] || t.acks[i] != t.expected[i] {
-		return checkpoint.Progress{}, false
+		return snapshot{}, false
 	}
 	t.done[i] = true
 	t.sum.RangesDone++
 	t.prog.Done = append(t.prog.Done, i)
+	t.seq++
 	p := t.prog
 	p.Done = slices.Clone(t.prog.Done)
-	return p, true
+	return snapshot{prog: p, seq: t.seq}, true
 }
 
-// save writes progress. A failed write is logged, not fatal: the sync can
-// still complete, and a restart would only redo more ranges.
-func (t *tracker) save(ctx context.Context, p checkpoint.Progress, ok bool) {
+// save writes a progress snapshot unless a newer one was written already.
+// A failed write is logged, not fatal: the sync can still complete, and a
+// restart would only redo more ranges.
+func (t *tracker) save(snap snapshot, ok bool) {
 	if !ok {
 		return
 	}
 	t.saveMu.Lock()
 	defer t.saveMu.Unlock()
-	if err := t.s.Checkpoints.SaveProgress(ctx, p); err != nil && ctx.Err() == nil {
-		t.s.Logger.Warn("save sync progress", "run_id", p.RunID, "err", err)
+	if snap.seq <= t.saved {
+		return
 	}
+	if err := t.s.Checkpoints.SaveProgress(t.saveCtx, snap.prog); err != nil {
+		t.s.Logger.Warn("save sync progress", "run_id", snap.prog.RunID, "err", err)
+		return
+	}
+	t.saved = snap.seq
 }
 
 func (t *tracker) failed(i int, err error) {
@@ -150,11 +169,13 @@ func (t *tracker) retried(cause string, wait time.Duration, err error) {
 		"wait", wait.String(), "err", err)
 }
 
-// logEvery logs the sync's progress at a steady pace until stop is called.
+// logEvery logs the sync's progress at a steady pace until stop is called;
+// stop returns once the logging goroutine has ended.
 func (t *tracker) logEvery(every time.Duration) (stop func()) {
-	done := make(chan struct{})
+	done, ended := make(chan struct{}), make(chan struct{})
 	ticker := time.NewTicker(every)
 	go func() {
+		defer close(ended)
 		defer ticker.Stop()
 		for {
 			select {
@@ -165,13 +186,17 @@ func (t *tracker) logEvery(every time.Duration) (stop func()) {
 			}
 		}
 	}()
-	return sync.OnceFunc(func() { close(done) })
+	return sync.OnceFunc(func() {
+		close(done)
+		<-ended
+	})
 }
 
 func (t *tracker) logProgress() {
 	t.mu.Lock()
 	sum := *t.sum
-	records := sum.Records()
+	sum.Retries = maps.Clone(t.sum.Retries) // the walkers go on writing the original
+	records, failed := sum.Records(), len(t.errs)
 	t.mu.Unlock()
 
 	elapsed := time.Since(t.start)
@@ -181,6 +206,7 @@ func (t *tracker) logProgress() {
 		"hosts", sum.Hosts, "detections", sum.Detections, "records", records,
 		"records_per_sec", int(float64(records) / elapsed.Seconds()),
 		"rate_waits", gate.RateWaits, "slot_waits", gate.SlotWaits, "retries", sum.Retries,
+		"ranges_failed", failed,
 	}
 	if left := sum.Ranges - sum.RangesDone; sum.RangesDone > 0 && left > 0 {
 		eta := time.Duration(float64(elapsed) / float64(sum.RangesDone) * float64(left))
