@@ -33,6 +33,9 @@ test-unit: ## Unit tests only (no real broker: the in-process fake)
 # The integration run uses a real broker whenever java is there. The EXIT
 # trap stops it whatever happens, and the shell still exits with go test's
 # status. Only outside CI may a missing java fall back to the fake Kafka.
+# It runs only the packages whose tests talk to Kafka: integration tests,
+# and tests that use internal/kafkatest (the rest ran in test-unit).
+INTEGRATION_PKGS = $$(grep -rlE --include='*_test.go' '^//go:build integration|internal/kafkatest"' . | xargs -n1 dirname | sort -u)
 test: test-unit ## Unit tests, then integration tests against a real Kafka
 	@if command -v java >/dev/null 2>&1; then
 		trap '$(KAFKA) stop' EXIT
@@ -40,13 +43,13 @@ test: test-unit ## Unit tests, then integration tests against a real Kafka
 		eval "$$($(KAFKA) env)"
 		export Q2K_TEST_KAFKA Q2K_TEST_KAFKA_NAME
 		echo "integration tests against $$Q2K_TEST_KAFKA_NAME at $$Q2K_TEST_KAFKA"
-		$(GO) test -count=1 -tags integration -timeout 10m ./...
+		$(GO) test -count=1 -tags integration -timeout 10m $(INTEGRATION_PKGS)
 	elif [[ "$${CI:-}" == true ]]; then
 		echo "make test: java not found; CI needs it to run the real Kafka broker" >&2
 		exit 1
 	else
 		echo "make test: java not found; integration tests use the in-process fake Kafka" >&2
-		$(NO_KAFKA_ENV) $(GO) test -count=1 -tags integration -timeout 10m ./...
+		$(NO_KAFKA_ENV) $(GO) test -count=1 -tags integration -timeout 10m $(INTEGRATION_PKGS)
 	fi
 
 kafka-start: ## Start the local test broker (deploy/kafka/kafka.sh start)
