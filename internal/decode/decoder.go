@@ -180,7 +180,7 @@ func (d *Decoder) readServerTime(start xml.StartElement) error {
 	}
 	t, err := parseTime(s)
 	if err != nil {
-		return d.errorf("DATETIME", "%v", err)
+		return d.wrapErr("DATETIME", err)
 	}
 	d.serverTime = t
 	return nil
@@ -292,6 +292,12 @@ func (d *Decoder) wrap(element string, err error) error {
 	if d.src.err != nil && d.state != stateDone {
 		err = fmt.Errorf("%w: %w", ErrCut, d.src.cause())
 	}
+	line, col := d.x.InputPos()
+	return &Error{Line: line, Column: col, Element: element, Err: err}
+}
+
+// wrapErr adds the position to an error found in the content.
+func (d *Decoder) wrapErr(element string, err error) error {
 	line, col := d.x.InputPos()
 	return &Error{Line: line, Column: col, Element: element, Err: err}
 }

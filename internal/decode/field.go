@@ -91,7 +91,7 @@ func (d *Decoder) timeField(el xml.StartElement, dst *time.Time) error {
 	}
 	t, err := parseTime(s)
 	if err != nil {
-		return d.errorf(el.Name.Local, "%v", err)
+		return d.wrapErr(el.Name.Local, err)
 	}
 	*dst = t
 	return nil

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -71,7 +72,7 @@ func (d *Decoder) enterIDSet(start xml.StartElement, fn func(first, last int64) 
 	}
 	first, last, err := parseIDRange(s)
 	if err != nil {
-		return d.errorf(name, "%v", err)
+		return d.wrapErr(name, err)
 	}
 	return fn(first, last)
 }
@@ -81,18 +82,14 @@ func parseIDRange(s string) (int64, int64, error) {
 	a, b, isRange := strings.Cut(s, "-")
 	first, err := strconv.ParseInt(a, 10, 64)
 	if err != nil {
-		return 0, 0, errorString("not a host ID or range: " + strconv.Quote(s))
+		return 0, 0, fmt.Errorf("not a host ID or range: %q", s)
 	}
 	if !isRange {
 		return first, first, nil
 	}
 	last, err := strconv.ParseInt(b, 10, 64)
 	if err != nil || last < first {
-		return 0, 0, errorString("not a host ID range: " + strconv.Quote(s))
+		return 0, 0, fmt.Errorf("not a host ID range: %q", s)
 	}
 	return first, last, nil
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

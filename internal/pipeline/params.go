@@ -56,8 +56,8 @@ func addFilters(p url.Values, f config.Filters) {
 	}
 }
 
-// withSince adds the incremental cursors: hosts processed and detections
-// updated since t.
+// IncrementalParams returns p with the incremental cursors: hosts
+// processed and detections updated since t. p is not modified.
 func IncrementalParams(p url.Values, t time.Time) url.Values {
 	out := url.Values{}
 	for k, v := range p {

@@ -8,6 +8,10 @@
 // and the checkpoint stays where it was. Progress (the ranges whose records
 // were all acknowledged) is saved as the sync goes, so that a restarted
 // sync resumes instead of starting over.
+//
+// It composes the other packages and leaves them their work: plan lists
+// hosts, fetch walks pages and retries, record encodes, publish writes,
+// checkpoint stores.
 package pipeline
 
 import (

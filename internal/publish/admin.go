@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,8 +103,8 @@ func waitForLeaders(ctx context.Context, c *kafka.Client, specs []TopicSpec) err
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("created topics %s have no partition leaders after 30s (last error: %v)",
-				strings.Join(names, ", "), err)
+			return fmt.Errorf("created topics %s have no partition leaders after 30s: %w",
+				strings.Join(names, ", "), cmp.Or(err, errors.New("metadata shows none")))
 		}
 		select {
 		case <-ctx.Done():

@@ -116,5 +116,5 @@ func kafkaLogger(l *slog.Logger, level slog.Level) kafka.LoggerFunc {
 	}
 }
 
-// addr returns the first broker address for admin requests.
+// addr returns the brokers' addresses for admin requests.
 func addr(brokers []string) net.Addr { return kafka.TCP(brokers...) }
