@@ -7,14 +7,16 @@
 package checkpoint
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/q2k/qualys2kafka/internal/tail"
 )
 
 // Version is the format of the checkpoint values this code writes.
@@ -136,108 +138,27 @@ func (s *Store) latestRetrying(ctx context.Context, key []byte) ([]byte, error) 
 }
 
 // latest reads every partition of the topic to its end and returns the
-// last value written under key, or nil.
+// last value written under key, or nil (none, or a tombstone).
 func (s *Store) latest(ctx context.Context, key []byte) ([]byte, error) {
-	md, err := s.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{s.topic}})
-	if err != nil {
-		return nil, fmt.Errorf("read metadata of %s: %w", s.topic, err)
-	}
-	if len(md.Topics) != 1 || md.Topics[0].Error != nil {
-		return nil, fmt.Errorf("checkpoint topic %s: not found", s.topic)
-	}
-
-	var value []byte
-	var at time.Time
-	for _, p := range md.Topics[0].Partitions {
-		v, t, err := s.latestIn(ctx, key, p.ID)
-		if err != nil {
-			return nil, err
+	last := map[int]kafka.Message{} // by partition: a key's records keep their order there
+	err := tail.Read(ctx, nil, s.topic, tail.Options{Client: s.client}, func(m kafka.Message) error {
+		if bytes.Equal(m.Key, key) {
+			last[m.Partition] = m
 		}
-		if v != nil && (value == nil || t.After(at)) {
-			value, at = v, t
-		}
-	}
-	return value, nil
-}
-
-// latestIn returns the last value under key in one partition and the
-// time it was written.
-func (s *Store) latestIn(ctx context.Context, key []byte, partition int) ([]byte, time.Time, error) {
-	offsets, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
-		Topics: map[string][]kafka.OffsetRequest{s.topic: {
-			kafka.FirstOffsetOf(partition), kafka.LastOffsetOf(partition)}},
+		return nil
 	})
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, err)
-	}
-	parts := offsets.Topics[s.topic]
-	if len(parts) != 1 {
-		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: no answer for the partition", s.topic, partition)
-	}
-	po := parts[0]
-	if po.Error != nil {
-		return nil, time.Time{}, fmt.Errorf("list offsets of %s/%d: %w", s.topic, partition, po.Error)
+		return nil, err
 	}
 
-	var value []byte
-	var at time.Time
-	for next := po.FirstOffset; next < po.LastOffset; {
-		resp, err := s.client.Fetch(ctx, &kafka.FetchRequest{
-			Topic: s.topic, Partition: partition, Offset: next, MaxBytes: 1 << 20,
-		})
-		if err == nil {
-			err = resp.Error
-		}
-		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("read %s/%d at %d: %w", s.topic, partition, next, err)
-		}
-		n, err := s.scan(resp.Records, key, &next, &value, &at)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if n == 0 {
-			break
+	var newest *kafka.Message
+	for _, m := range last {
+		if newest == nil || m.Time.After(newest.Time) {
+			newest = &m
 		}
 	}
-	return value, at, nil
-}
-
-// scan reads one fetched batch, keeping the last value under the key and
-// moving next past the records read. It returns how many it read.
-func (s *Store) scan(rr kafka.RecordReader, want []byte, next *int64, value *[]byte,
-	at *time.Time) (int, error) {
-	n := 0
-	for {
-		rec, err := rr.ReadRecord()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read %s: %w", s.topic, err)
-		}
-		n++
-		if rec.Offset < *next {
-			continue // a batch can start before the offset asked for
-		}
-		*next = rec.Offset + 1
-		key, err := readAll(rec.Key)
-		if err != nil {
-			return n, fmt.Errorf("read %s at %d: %w", s.topic, rec.Offset, err)
-		}
-		if string(key) != string(want) {
-			continue
-		}
-		if *value, err = readAll(rec.Value); err != nil {
-			return n, fmt.Errorf("read %s at %d: %w", s.topic, rec.Offset, err)
-		}
-		*at = rec.Time
-	}
-}
-
-func readAll(b kafka.Bytes) ([]byte, error) {
-	if b == nil {
+	if newest == nil {
 		return nil, nil
 	}
-	defer b.Close()
-	return io.ReadAll(b)
+	return newest.Value, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/q2k/qualys2kafka/internal/kafkatest"
+	"github.com/q2k/qualys2kafka/internal/plan"
 	"github.com/q2k/qualys2kafka/internal/publish"
 )
 
@@ -70,5 +71,39 @@ func TestUnknownFormatIsAnError(t *testing.T) {
 	}
 	if _, _, err := s.Load(t.Context()); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("Load = %v, want ErrUnknownFormat", err)
+	}
+}
+
+func TestClearProgressLeavesNone(t *testing.T) {
+	s, _, _ := newStore(t)
+	p := Progress{RunID: "r1", Mode: "full", ServerTime: time.Now().UTC(),
+		Ranges: []plan.Range{{First: 1, Last: 10}, {First: 11}}, Done: []int{1}}
+	if err := s.SaveProgress(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := s.LoadProgress(t.Context())
+	if err != nil || !found || got.RunID != "r1" || len(got.Done) != 1 {
+		t.Fatalf("LoadProgress = %+v, %v, %v", got, found, err)
+	}
+
+	if err := s.ClearProgress(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := s.LoadProgress(t.Context()); err != nil || found {
+		t.Errorf("after ClearProgress: found %v, err %v; want none", found, err)
+	}
+}
+
+// TestProgressWithBadIndexIsRefused pins that a stored progress naming a
+// range that does not exist is an error, not a panic later.
+func TestProgressWithBadIndexIsRefused(t *testing.T) {
+	s, _, _ := newStore(t)
+	p := Progress{RunID: "r1", Mode: "full", ServerTime: time.Now().UTC(),
+		Ranges: []plan.Range{{First: 1}}, Done: []int{3}}
+	if err := s.SaveProgress(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.LoadProgress(t.Context()); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("LoadProgress = %v, want ErrUnknownFormat", err)
 	}
 }

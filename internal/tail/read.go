@@ -19,14 +19,20 @@ type Options struct {
 	// Last, when positive, reads only the last Last messages of each
 	// partition.
 	Last int64
+	// Client sends the requests, with its transport (TLS, SASL); default a
+	// plain client of the brokers given to Read.
+	Client *kafka.Client
 }
 
 // Read calls fn for every message of topic, partition by partition, up to
 // the end offset each partition had at the time of the call. It stops at
-// the first error of fn.
+// the first error of fn. A tombstone has a nil Value.
 func Read(ctx context.Context, brokers []string, topic string, opt Options,
 	fn func(kafka.Message) error) error {
-	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	c := opt.Client
+	if c == nil {
+		c = &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	}
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return fmt.Errorf("metadata of %s: %w", topic, err)
@@ -84,7 +90,11 @@ func bounds(ctx context.Context, c *kafka.Client, topic string, partition int) (
 	if err != nil {
 		return 0, 0, fmt.Errorf("offsets of %s/%d: %w", topic, partition, err)
 	}
-	po := offsets.Topics[topic][0]
+	parts := offsets.Topics[topic]
+	if len(parts) != 1 {
+		return 0, 0, fmt.Errorf("offsets of %s/%d: no answer for the partition", topic, partition)
+	}
+	po := parts[0]
 	if po.Error != nil {
 		return 0, 0, fmt.Errorf("offsets of %s/%d: %w", topic, partition, po.Error)
 	}
