@@ -3,9 +3,13 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +192,53 @@ func TestSessionAuthLogsOut(t *testing.T) {
 	}
 	if n := f.sim.Traffic()["/api/2.0/fo/session/"].Calls; n != 2 {
 		t.Errorf("%d session calls, want a login and a logout", n)
+	}
+}
+
+// TestPermanentErrorInOneRange: one range gets a 409 with a code no client
+// may retry. The sync fails naming the range, the code and the text; the
+// other ranges' records are published; the checkpoint does not move.
+func TestPermanentErrorInOneRange(t *testing.T) {
+	f := newFanout(t, 1000, nil, func(c *config.Config) { c.Qualys.Workers = 3 })
+	ids, err := f.sim.ExpectedIDs(url.Values{"action": {"list"}, "details": {"None"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := ids[300] // the first host of the fourth range of 100
+	err = f.sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{{
+		Path: "/fo/asset/host/vm/detection/", IDMin: bad,
+		Fault: simulator.Fault{Kind: simulator.FaultAPIError, Status: 409, Code: 1999,
+			Text: "This range cannot be served"},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sum, err := f.s.Sync(t.Context(), false)
+	var rangeErr *RangeError
+	if !errors.As(err, &rangeErr) || rangeErr.Range.First != bad {
+		t.Fatalf("Sync = %v, want a RangeError for the range from %d", err, bad)
+	}
+	for _, want := range []string{fmt.Sprintf("range %d-", bad), "http 409", "code 1999", "This range cannot be served"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if sum.CheckpointSaved || sum.RangesDone != sum.Ranges-1 {
+		t.Errorf("checkpoint saved %v, %d of %d ranges done; want no checkpoint and all but one done",
+			sum.CheckpointSaved, sum.RangesDone, sum.Ranges)
+	}
+	if _, found, err := f.s.Checkpoints.Load(t.Context()); err != nil || found {
+		t.Errorf("checkpoint after the failed sync: found %v, err %v", found, err)
+	}
+
+	want := expectedRecords(t, f.sim, f.s.Params)
+	got := publishedRecords(t, t.Context(), f.s, f.cfg.Kafka.Brokers, sum.RunID)
+	r := rangeErr.Range
+	for k, native := range want {
+		id := native["host"].(map[string]any)["id"].(int64)
+		if _, ok := got[k]; ok == (id >= r.First && id <= r.Last) {
+			t.Fatalf("record %q of host %d: published %v, failed range %s", k, id, ok, r)
+		}
 	}
 }

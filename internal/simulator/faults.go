@@ -55,10 +55,15 @@ const (
 
 	// FaultEmptyBody answers HTTP 200 with an empty body.
 	FaultEmptyBody
+
+	// FaultAPIError answers HTTP Fault.Status (default 400) with a
+	// SIMPLE_RETURN of Fault.Code and Fault.Text: any error document the
+	// real API sends, such as a 409 with a code no client may retry.
+	FaultAPIError
 )
 
 var faultNames = [...]string{"", "slow_first_byte", "slow_body", "reset", "cut",
-	"internal_error", "proxy_error", "keep_alive", "account_expired", "empty_body"}
+	"internal_error", "proxy_error", "keep_alive", "account_expired", "empty_body", "api_error"}
 
 func (k FaultKind) String() string {
 	if int(k) < len(faultNames) && k != 0 {
@@ -90,8 +95,13 @@ type Fault struct {
 	// Default 1.
 	Every int
 
-	// Status is the HTTP status of FaultInternalError. Default 500.
+	// Status is the HTTP status of FaultInternalError (default 500) and
+	// FaultAPIError (default 400).
 	Status int
+
+	// Code and Text are the SIMPLE_RETURN of FaultAPIError.
+	Code int
+	Text string
 }
 
 // FaultRule chooses the requests that get its Fault. A request matches
@@ -186,7 +196,7 @@ func (k FaultKind) group() int {
 // replaces reports whether the fault takes the place of the response.
 func (k FaultKind) replaces() bool {
 	switch k {
-	case FaultInternalError, FaultProxyError, FaultAccountExpired, FaultEmptyBody:
+	case FaultInternalError, FaultProxyError, FaultAccountExpired, FaultEmptyBody, FaultAPIError:
 		return true
 	}
 	return false
@@ -372,6 +382,12 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, f *Fault) {
 	case FaultEmptyBody:
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusOK)
+	case FaultAPIError:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		writeSimpleReturn(w, r, s.Now(), status, f.Code, f.Text, nil)
 	}
 }
 
