@@ -107,6 +107,8 @@ func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 		"pages", sum.Pages, "hosts", sum.Hosts,
 		"detections", sum.Detections, "records", sum.Records(),
 		"by_status", sum.ByStatus, "by_topic", sum.ByTopic, "retries", sum.Retries,
+		"repaired_illegal_chars", sum.Repairs.IllegalChars,
+		"repaired_invalid_utf8", sum.Repairs.InvalidUTF8,
 		"rate_waits", sum.Gate.RateWaits, "rate_waited", sum.Gate.RateWaited.String(),
 		"slot_waits", sum.Gate.SlotWaits, "concurrency_shrinks", sum.Gate.Shrinks,
 		"duration", sum.Duration.String(), "checkpoint_saved", sum.CheckpointSaved,

@@ -43,8 +43,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Decoder reads one response document. It is not safe for concurrent use.
 type Decoder struct {
-	x   *xml.Decoder
-	src *source
+	x      *xml.Decoder
+	src    *source
+	repair *repairReader
 
 	status     int    // HTTP status, recorded on API errors
 	root       string // the root element expected
@@ -66,13 +67,21 @@ const (
 
 // New returns a Decoder reading the document from r. httpStatus is the
 // status the document came with; it is only used to fill APIError.
+//
+// Characters that XML 1.0 forbids and bytes that are not UTF-8 are
+// replaced with U+FFFD and counted (see Repairs), rather than failing the
+// whole document.
 func New(r io.Reader, httpStatus int) *Decoder {
 	src := &source{r: r}
-	x := xml.NewDecoder(src)
+	repair := newRepairReader(src)
+	x := xml.NewDecoder(repair)
 	x.Strict = true
 	x.CharsetReader = charsetReader
-	return &Decoder{x: x, src: src, status: httpStatus, root: RootElement}
+	return &Decoder{x: x, src: src, repair: repair, status: httpStatus, root: RootElement}
 }
+
+// Repairs returns what the Decoder repaired so far.
+func (d *Decoder) Repairs() Repairs { return d.repair.repairs }
 
 // Next returns the next host of the document. It returns io.EOF after the
 // last host once the root element has closed; ErrCut (wrapped in *Error) if

@@ -28,6 +28,7 @@ type Stats struct {
 	Hosts      int
 	Detections int
 	Retries    map[string]int // by cause
+	Repairs    decode.Repairs // characters replaced so that pages could be read
 }
 
 // Walker walks detection pages. Its fields are set once; it is safe for
@@ -109,6 +110,7 @@ func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
 	defer resp.Body.Close()
 
 	d := decode.New(resp.Body, resp.Status)
+	defer func() { st.Repairs.Add(d.Repairs()) }()
 	var last int64
 	for {
 		h, err := d.Next()

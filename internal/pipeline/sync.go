@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
+	"github.com/q2k/qualys2kafka/internal/decode"
 	"github.com/q2k/qualys2kafka/internal/fetch"
 	"github.com/q2k/qualys2kafka/internal/plan"
 	"github.com/q2k/qualys2kafka/internal/publish"
@@ -78,6 +79,7 @@ type Summary struct {
 	ByStatus   map[string]int64 // records acknowledged, by record status
 	ByTopic    map[string]int64
 	Retries    map[string]int // page retries, by cause
+	Repairs    decode.Repairs
 	Gate       qualys.GateStats
 	Duration   time.Duration
 	// CheckpointSaved reports whether the checkpoint moved to ServerTime.

@@ -79,6 +79,7 @@ func (t *tracker) walked(st fetch.Stats) {
 	t.sum.Pages += st.Pages
 	t.sum.Hosts += st.Hosts
 	t.sum.Detections += st.Detections
+	t.sum.Repairs.Add(st.Repairs)
 	for cause, n := range st.Retries {
 		t.sum.Retries[cause] += n
 	}
