@@ -15,7 +15,14 @@ KAFKA := deploy/kafka/kafka.sh
 # CI=true internal/kafkatest refuses the fake (it wants the real broker).
 NO_KAFKA_ENV := env -u Q2K_TEST_KAFKA -u Q2K_TEST_KAFKA_NAME -u CI
 
-.PHONY: help build demo test test-unit kafka-start kafka-stop bench lint image clean
+.PHONY: help build demo test test-unit fuzz kafka-start kafka-stop bench lint image clean
+
+# Fuzz targets of the parsers, as package:target. `make test` runs each for
+# FUZZTIME_SHORT; `make fuzz` for FUZZTIME.
+FUZZ_TARGETS := ./internal/decode:FuzzDecode ./internal/decode:FuzzReadIDSet \
+	./internal/record:FuzzDecode ./internal/simulator:FuzzParseQuery
+FUZZTIME_SHORT ?= 10s
+FUZZTIME ?= 10m
 
 help: ## List the targets
 	@echo "Targets:"
@@ -27,8 +34,15 @@ build: ## Build bin/qualys2kafka
 demo: ## Run the demo (qualys2kafka demo)
 	@$(GO) run ./cmd/qualys2kafka demo
 
-test-unit: ## Unit tests only (no real broker: the in-process fake)
+test-unit: ## Unit tests only (no real broker: the in-process fake), then a short fuzz run
 	@$(NO_KAFKA_ENV) $(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
+
+fuzz: ## Run each fuzz target for FUZZTIME (default 10m)
+	@for t in $(FUZZ_TARGETS); do
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"
+		$(NO_KAFKA_ENV) $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"
+	done
 
 # The integration run uses a real broker whenever java is there. The EXIT
 # trap stops it whatever happens, and the shell still exits with go test's

@@ -21,12 +21,12 @@ func TestReadIDSet(t *testing.T) {
 	}{
 		{
 			name: "real_sample_one_id",
-			doc:  readFile(t, "/work/shared/qualys/fixtures/j1_hostlist_details_none_id_set.response.xml"),
+			doc:  readFile(t, "testdata/hostlist/j1_hostlist_details_none_id_set.response.xml"),
 			want: "107800671-107800671 ",
 		},
 		{
 			name: "real_sample_empty",
-			doc:  readFile(t, "/work/shared/qualys/fixtures/j1_hostlist_details_none_empty.response.xml"),
+			doc:  readFile(t, "testdata/hostlist/j1_hostlist_details_none_empty.response.xml"),
 			want: "",
 		},
 		{
@@ -65,7 +65,7 @@ func TestReadIDSet(t *testing.T) {
 }
 
 func TestReadIDSetAPIError(t *testing.T) {
-	doc := readFile(t, "/work/shared/qualys/fixtures/j1_hld_error_1905_http400.response.xml")
+	doc := readFile(t, "testdata/j1_hld_error_1905_http400.response.xml")
 	_, err := ReadIDSet(strings.NewReader(doc), 400, func(int64, int64) error { return nil })
 	var apiErr *qualys.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != 1905 {
