@@ -24,6 +24,10 @@ const RootElement = "HOST_LIST_VM_DETECTION_OUTPUT"
 // closing root element: the page is incomplete and must be fetched again.
 var ErrCut = errors.New("document ended before its closing root element")
 
+// ErrEmptyBody reports a document without a single byte: no data, or a
+// stream dropped before it began; only the caller can tell which.
+var ErrEmptyBody = errors.New("empty response body")
+
 // Error is a decode failure with its position in the document.
 type Error struct {
 	Line, Column int
@@ -298,7 +302,10 @@ func (d *Decoder) wrap(element string, err error) error {
 	if errors.As(err, &apiErr) {
 		return err
 	}
-	if d.src.err != nil && d.state != stateDone {
+	switch {
+	case d.src.err == io.EOF && d.src.n == 0:
+		err = ErrEmptyBody
+	case d.src.err != nil && d.state != stateDone:
 		err = fmt.Errorf("%w: %w", ErrCut, d.src.cause())
 	}
 	line, col := d.x.InputPos()
@@ -329,11 +336,13 @@ func isSpace(b []byte) bool {
 // from malformed content.
 type source struct {
 	r   io.Reader
+	n   int64 // bytes read
 	err error
 }
 
 func (s *source) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.n += int64(n)
 	if err != nil && s.err == nil {
 		s.err = err
 	}

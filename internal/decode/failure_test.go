@@ -31,7 +31,7 @@ func TestFailureKinds(t *testing.T) {
 		{name: "cut_inside_cdata", doc: onePage[:strings.Index(onePage, "results text")], wantCut: true},
 		{name: "cut_after_first_host", doc: onePage[:strings.Index(onePage, "<HOST><ID>3")], wantHosts: 1, wantCut: true},
 		{name: "cut_before_root_closes", doc: strings.TrimSuffix(onePage, "</HOST_LIST_VM_DETECTION_OUTPUT>"), wantHosts: 2, wantCut: true},
-		{name: "empty_body", doc: "", wantCut: true},
+		{name: "empty_body", doc: "", wantErr: "empty response body"},
 		{
 			name:     "simple_return_with_http_200",
 			doc:      `<SIMPLE_RETURN><RESPONSE><DATETIME>2020-11-23T18:29:09Z</DATETIME><CODE>2001</CODE><TEXT>This account has expired.</TEXT></RESPONSE></SIMPLE_RETURN>`,

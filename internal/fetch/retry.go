@@ -51,6 +51,7 @@ const (
 	CauseIdle        = "idle_timeout"
 	CauseTimeout     = "timeout"
 	CauseConnection  = "connection"
+	CauseEmpty       = "empty_body"
 )
 
 // Decision is what to do about a failed call.
@@ -87,6 +88,8 @@ func Classify(err error) Decision {
 	case errors.As(err, &trErr):
 		s := trErr.HTTPStatus
 		return Decision{Cause: CauseServer, Retry: s >= 500 || s == 429, StopsSync: s == 401 || s == 403}
+	case errors.Is(err, decode.ErrEmptyBody):
+		return Decision{Cause: CauseEmpty, Retry: true}
 	case errors.Is(err, qualys.ErrIdleTimeout):
 		return Decision{Cause: CauseIdle, Retry: true}
 	case errors.Is(err, decode.ErrCut), errors.Is(err, io.ErrUnexpectedEOF),

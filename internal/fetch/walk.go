@@ -43,7 +43,9 @@ type Walker struct {
 // Walk requests the detection pages for params, in order, and calls fn for
 // each host decoded whole. params is not modified. The next page is asked
 // for with the original parameters and the id_min that the page's WARNING
-// URL carries. A page that fails in a retryable way is asked for again,
+// URL carries. An empty body is taken as "no data" only for the first page
+// of the walk and after one retry: later, it could hide a dropped stream.
+// A page that fails in a retryable way is asked for again,
 // from the host after the last one fn received, so fn never sees a host
 // twice or a host in part. Retry.Attempts bounds the tries that make no
 // progress: a try that handed on at least one host starts the count again.
@@ -61,12 +63,18 @@ func (w *Walker) Walk(ctx context.Context, params url.Values,
 	p := cloneValues(params)
 	for {
 		var next string
+		empties := 0
 		failures, err := w.Retry.Do(ctx, w.Client.Gate(), onRetry, func() (bool, error) {
 			var last int64
 			var err error
 			next, last, err = w.page(ctx, p, &st, fn)
 			if last != 0 && err != nil {
 				p.Set("id_min", strconv.FormatInt(last+1, 10)) // resume after the last whole host
+			}
+			if errors.Is(err, decode.ErrEmptyBody) && st.Pages == 0 && st.Hosts == 0 {
+				if empties++; empties > 1 {
+					return false, nil // asked twice, empty twice, at the start: no data
+				}
 			}
 			return last != 0, err
 		})

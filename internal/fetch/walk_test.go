@@ -176,3 +176,29 @@ func TestWalkGivesUpAfterAttempts(t *testing.T) {
 		t.Errorf("err = %v after %d calls, want failure after 3", err, calls)
 	}
 }
+
+// TestWalkEmptyBody pins that an empty 200 body is "no data" only at the
+// start of a walk and after one retry; later it is an error, since it could
+// hide a dropped stream.
+func TestWalkEmptyBody(t *testing.T) {
+	tests := []struct {
+		name      string
+		pages     map[string]string
+		wantCalls int
+		wantErr   bool
+	}{
+		{"first_page_empty_twice_is_no_data", map[string]string{"": ""}, 2, false},
+		{"later_page_empty_is_an_error",
+			map[string]string{"": page([]int{10}, warningURL("https://x/?action=list&id_min=20")), "20": ""}, 4, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, forms := serve(t, tt.pages)
+			w := &Walker{Client: c, Retry: Retry{Attempts: 3, MinBackoff: time.Millisecond}}
+			_, err := w.Walk(t.Context(), url.Values{"action": {"list"}}, func(*qualys.Host) error { return nil })
+			if (err != nil) != tt.wantErr || len(*forms) != tt.wantCalls {
+				t.Errorf("Walk = %v after %d calls; want error %v after %d", err, len(*forms), tt.wantErr, tt.wantCalls)
+			}
+		})
+	}
+}
