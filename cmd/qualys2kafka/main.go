@@ -27,6 +27,7 @@
 //	Q2K_QUALYS_FIRST_BYTE_TIMEOUT     10m
 //	Q2K_QUALYS_IDLE_TIMEOUT           2m
 //	Q2K_QUALYS_RETRY_ATTEMPTS         8 tries of one page
+//	Q2K_QUALYS_EXTRA_PARAMS           "" (k=v&k2=v2, from an allowed list)
 //	Q2K_FILTER_HOST_IDS, _IPS, _ASSET_GROUP_IDS, _QIDS, _SEVERITIES
 //	                                  API filters ids, ips, ag_ids, qids, severities
 //	Q2K_FILTER_TAGS, Q2K_FILTER_TAGS_BY

@@ -62,6 +62,9 @@ type Qualys struct {
 	IdleTimeout      time.Duration `env:"IDLE_TIMEOUT, default=2m"`
 	// RetryAttempts is the most tries of one page.
 	RetryAttempts int `env:"RETRY_ATTEMPTS, default=8"`
+	// ExtraParams are more detection parameters, as a query string
+	// (os_pattern=...&qds_min=50), from ExtraParamsAllowed only.
+	ExtraParams string `env:"EXTRA_PARAMS"`
 }
 
 // Filters select hosts and detections; each maps to one API parameter.
@@ -223,6 +226,9 @@ func (c *Config) validateFetch() []error {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf(Prefix+"QUALYS_%s: %v is shorter than a second", name, d))
 		}
+	}
+	for _, err := range checkExtraParams(q.ExtraParams) {
+		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_EXTRA_PARAMS: %w", err))
 	}
 	if q.RetryAttempts < 1 {
 		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_RETRY_ATTEMPTS: %d is below 1", q.RetryAttempts))

@@ -116,3 +116,39 @@ func TestRedactedHidesURLCredentials(t *testing.T) {
 		t.Errorf("Redacted URL %q keeps the password", c.Redacted().Qualys.URL)
 	}
 }
+
+// TestExtraParamsGuardRails pins that extra parameters come only from the
+// documented list, and that those the product manages are refused by name.
+func TestExtraParamsGuardRails(t *testing.T) {
+	tests := []struct {
+		name    string
+		value   string
+		wantErr []string
+	}{
+		{"allowed", "os_pattern=%5EWindows&qds_min=50", nil},
+		{"managed_cursor", "vm_processed_after=2020-01-01", []string{"vm_processed_after is set by qualys2kafka"}},
+		{"managed_paging", "id_min=5&truncation_limit=10", []string{"id_min is set", "truncation_limit is set"}},
+		{"unknown", "frobnicate=1", []string{"frobnicate is not an allowed extra parameter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := valid()
+			env["Q2K_QUALYS_EXTRA_PARAMS"] = tt.value
+			c, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
+			if tt.wantErr == nil {
+				if err != nil || c.ExtraParams().Get("qds_min") != "50" {
+					t.Errorf("LoadFrom = %v, extra %v", err, c.ExtraParams())
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, want := range append(tt.wantErr, "Q2K_QUALYS_EXTRA_PARAMS") {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}

@@ -34,6 +34,9 @@ func DetectionParams(cfg *config.Config) url.Values {
 	}
 
 	addFilters(p, cfg.Filters)
+	for k, v := range cfg.ExtraParams() {
+		p[k] = v
+	}
 	return p
 }
 
