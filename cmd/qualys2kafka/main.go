@@ -36,6 +36,7 @@
 //	                                  false, false
 //	Q2K_SHOW_RESULTS, _QDS, _QDS_FACTORS, _TAGS, _ASSET_ID, _REOPENED_INFO,
 //	Q2K_SHOW_DETECTION_SOURCE         true
+//	Q2K_SHOW_RESULTS_MAX_BYTES        262144 (0: no cap)
 //	Q2K_SHOW_IGS, _CLOUD_TAGS         false
 //	Q2K_SHOW_HOST_METADATA            "" (all, ec2, azure, google, alicloud)
 //	Q2K_KAFKA_BROKERS                 host:port list (required)

@@ -82,15 +82,18 @@ type Filters struct {
 
 // Output chooses the optional parts of each detection (SPEC §2, show_*).
 type Output struct {
-	Results      bool   `env:"RESULTS, default=true"`
-	IGs          bool   `env:"IGS, default=false"`
-	QDS          bool   `env:"QDS, default=true"`
-	QDSFactors   bool   `env:"QDS_FACTORS, default=true"`
-	Tags         bool   `env:"TAGS, default=true"`
-	AssetID      bool   `env:"ASSET_ID, default=true"`
-	ReopenedInfo bool   `env:"REOPENED_INFO, default=true"`
-	CloudTags    bool   `env:"CLOUD_TAGS, default=false"`
-	HostMetadata string `env:"HOST_METADATA"` // all, ec2, azure, google, alicloud
+	Results bool `env:"RESULTS, default=true"`
+	// ResultsMaxBytes cuts longer RESULTS on a UTF-8 boundary, marking the
+	// record (results_truncated, results_length); 0 keeps them whole.
+	ResultsMaxBytes int    `env:"RESULTS_MAX_BYTES, default=262144"`
+	IGs             bool   `env:"IGS, default=false"`
+	QDS             bool   `env:"QDS, default=true"`
+	QDSFactors      bool   `env:"QDS_FACTORS, default=true"`
+	Tags            bool   `env:"TAGS, default=true"`
+	AssetID         bool   `env:"ASSET_ID, default=true"`
+	ReopenedInfo    bool   `env:"REOPENED_INFO, default=true"`
+	CloudTags       bool   `env:"CLOUD_TAGS, default=false"`
+	HostMetadata    string `env:"HOST_METADATA"` // all, ec2, azure, google, alicloud
 	// DetectionSource asks 5.0 for the detection-source elements.
 	DetectionSource bool `env:"DETECTION_SOURCE, default=true"`
 }
@@ -259,6 +262,9 @@ func (c *Config) validateOutput() []error {
 		if err := v.check(v.value); err != nil {
 			errs = append(errs, fmt.Errorf(Prefix+"%s: %w", v.name, err))
 		}
+	}
+	if c.Output.ResultsMaxBytes < 0 {
+		errs = append(errs, fmt.Errorf(Prefix+"SHOW_RESULTS_MAX_BYTES: %d is negative", c.Output.ResultsMaxBytes))
 	}
 	if err := checkHostPort(c.ListenAddr); err != nil {
 		errs = append(errs, fmt.Errorf(Prefix+"LISTEN_ADDR: %w", err))

@@ -72,6 +72,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Syncer, e
 		Workers:       q.Workers,
 		RangeSize:     q.RangeSize,
 		ProgressEvery: cfg.Sync.ProgressEvery,
+
+		ResultsMaxBytes: cfg.Output.ResultsMaxBytes,
 	}, nil
 }
 

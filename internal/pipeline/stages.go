@@ -170,6 +170,7 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 		meta.ObservedAt = time.Now().UTC()
 		h := it.host
 		for i := range h.Detections {
+			record.CapResults(&h.Detections[i], s.ResultsMaxBytes)
 			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
 			if err != nil {
 				return err

@@ -62,6 +62,8 @@ type Syncer struct {
 	BatchSize int
 	// Encoders is how many goroutines encode records; default GOMAXPROCS.
 	Encoders int
+	// ResultsMaxBytes caps RESULTS (see record.CapResults); 0: no cap.
+	ResultsMaxBytes int
 }
 
 // Summary describes one sync.

@@ -83,17 +83,20 @@ type CloudTag struct {
 // Detection is one DETECTION element. Status holds the API's word (New,
 // Active, Fixed, Re-Opened) and Type its word (Confirmed, Potential, Info).
 type Detection struct {
-	UniqueVulnID             Opt[int64]
-	QID                      int64
-	Type                     string
-	Severity                 Opt[int32]
-	Port                     Opt[int32]
-	Protocol                 string
-	FQDN                     string
-	SSL                      Opt[bool]
-	Instance                 string
-	ResultInstance           string
-	Results                  string
+	UniqueVulnID   Opt[int64]
+	QID            int64
+	Type           string
+	Severity       Opt[int32]
+	Port           Opt[int32]
+	Protocol       string
+	FQDN           string
+	SSL            Opt[bool]
+	Instance       string
+	ResultInstance string
+	Results        string
+	// ResultsLength is the length in bytes RESULTS had before it was cut to
+	// the configured cap; invalid when it was not cut.
+	ResultsLength            Opt[int64]
 	Status                   string
 	FirstFound               time.Time
 	LastFound                time.Time

@@ -123,6 +123,8 @@ func nativeDetection(d *qualys.Detection) map[string]any {
 		"instance":                   optString(d.Instance),
 		"result_instance":            optString(d.ResultInstance),
 		"results":                    optString(d.Results),
+		"results_truncated":          truncated(d.ResultsLength),
+		"results_length":             optLong(d.ResultsLength),
 		"status":                     Status(d),
 		"first_found_at":             optTime(d.FirstFound),
 		"last_found_at":              optTime(d.LastFound),
@@ -210,4 +212,12 @@ func optTime(t time.Time) any {
 // millis returns t as the schema stores it: UTC, millisecond precision.
 func millis(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Millisecond)
+}
+
+// truncated is true when RESULTS was cut, else absent.
+func truncated(length qualys.Opt[int64]) any {
+	if !length.Valid {
+		return nil
+	}
+	return goavro.Union(branchBoolean, true)
 }
