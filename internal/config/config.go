@@ -177,11 +177,12 @@ func (c *Config) resolveSecrets() error {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf(Prefix+name+": "+format, args...))
+		errs = append(errs, problem(name, format, args...))
 	}
 
 	if u, err := url.Parse(c.Qualys.URL); c.Qualys.URL == "" {
-		bad("QUALYS_URL", "required (the API server of your platform, e.g. https://qualysapi.qg2.apps.qualys.com)")
+		bad("QUALYS_URL", "required (the API server of your platform, "+
+			"e.g. https://qualysapi.qg2.apps.qualys.com)")
 	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("QUALYS_URL", "%q is not an absolute http(s) url", c.Qualys.URL)
 	}
@@ -216,28 +217,29 @@ func (c *Config) validateFetch() []error {
 	var errs []error
 	q := c.Qualys
 	if q.Auth != "basic" && q.Auth != "session" {
-		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_AUTH: %q is not basic or session", q.Auth))
+		errs = append(errs, problem("QUALYS_AUTH", "%q is not basic or session", q.Auth))
 	}
 	if q.Workers < 1 || q.Workers > 100 {
-		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_WORKERS: %d is outside 1..100", q.Workers))
+		errs = append(errs, problem("QUALYS_WORKERS", "%d is outside 1..100", q.Workers))
 	}
 	if q.RangeSize < 1 {
-		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_RANGE_SIZE: %d is below 1", q.RangeSize))
+		errs = append(errs, problem("QUALYS_RANGE_SIZE", "%d is below 1", q.RangeSize))
 	}
 	for name, d := range map[string]time.Duration{"CONNECT_TIMEOUT": q.ConnectTimeout,
 		"FIRST_BYTE_TIMEOUT": q.FirstByteTimeout, "IDLE_TIMEOUT": q.IdleTimeout} {
 		if d < time.Second {
-			errs = append(errs, fmt.Errorf(Prefix+"QUALYS_%s: %v is shorter than a second", name, d))
+			errs = append(errs, problem("QUALYS_"+name, "%v is shorter than a second", d))
 		}
 	}
 	for _, err := range checkExtraParams(q.ExtraParams) {
-		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_EXTRA_PARAMS: %w", err))
+		errs = append(errs, problem("QUALYS_EXTRA_PARAMS", "%w", err))
 	}
 	if q.RetryAttempts < 1 {
-		errs = append(errs, fmt.Errorf(Prefix+"QUALYS_RETRY_ATTEMPTS: %d is below 1", q.RetryAttempts))
+		errs = append(errs, problem("QUALYS_RETRY_ATTEMPTS", "%d is below 1", q.RetryAttempts))
 	}
 	if c.Sync.ProgressEvery < time.Second {
-		errs = append(errs, fmt.Errorf(Prefix+"SYNC_PROGRESS_EVERY: %v is shorter than a second", c.Sync.ProgressEvery))
+		errs = append(errs, problem("SYNC_PROGRESS_EVERY", "%v is shorter than a second",
+			c.Sync.ProgressEvery))
 	}
 	return errs
 }
@@ -260,21 +262,22 @@ func (c *Config) validateOutput() []error {
 			continue
 		}
 		if err := v.check(v.value); err != nil {
-			errs = append(errs, fmt.Errorf(Prefix+"%s: %w", v.name, err))
+			errs = append(errs, problem(v.name, "%w", err))
 		}
 	}
 	if c.Output.ResultsMaxBytes < 0 {
-		errs = append(errs, fmt.Errorf(Prefix+"SHOW_RESULTS_MAX_BYTES: %d is negative", c.Output.ResultsMaxBytes))
+		errs = append(errs, problem("SHOW_RESULTS_MAX_BYTES", "%d is negative", c.Output.ResultsMaxBytes))
 	}
 	if err := checkHostPort(c.ListenAddr); err != nil {
-		errs = append(errs, fmt.Errorf(Prefix+"LISTEN_ADDR: %w", err))
+		errs = append(errs, problem("LISTEN_ADDR", "%w", err))
 	}
 	if m := c.Output.HostMetadata; m != "" &&
 		!slices.Contains([]string{"all", "ec2", "azure", "google", "alicloud"}, m) {
-		errs = append(errs, fmt.Errorf(Prefix+"SHOW_HOST_METADATA: %q is not one of all, ec2, azure, google, alicloud", m))
+		errs = append(errs, problem("SHOW_HOST_METADATA",
+			"%q is not one of all, ec2, azure, google, alicloud", m))
 	}
 	if by := c.Filters.TagsBy; by != "id" && by != "name" {
-		errs = append(errs, fmt.Errorf(Prefix+"FILTER_TAGS_BY: %q is not id or name", by))
+		errs = append(errs, problem("FILTER_TAGS_BY", "%q is not id or name", by))
 	}
 	return errs
 }
@@ -282,26 +285,27 @@ func (c *Config) validateOutput() []error {
 func (c *Config) validateKafka() []error {
 	var errs []error
 	if len(c.Kafka.Brokers) == 0 {
-		errs = append(errs, errors.New(Prefix+"KAFKA_BROKERS: required (comma-separated host:port)"))
+		errs = append(errs, problem("KAFKA_BROKERS", "required (comma-separated host:port)"))
 	}
 	switch strings.ToLower(c.Kafka.Compression) {
 	case "none", "gzip", "snappy", "lz4", "zstd":
 	default:
-		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_COMPRESSION: %q is not one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression))
+		errs = append(errs, problem("KAFKA_COMPRESSION",
+			"%q is not one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression))
 	}
 	for _, b := range c.Kafka.Brokers {
 		if err := checkHostPort(b); err != nil {
-			errs = append(errs, fmt.Errorf(Prefix+"KAFKA_BROKERS: %w", err))
+			errs = append(errs, problem("KAFKA_BROKERS", "%w", err))
 		}
 	}
 	if !topicName.MatchString(c.Kafka.TopicPrefix) {
-		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_TOPIC_PREFIX: %q is not a valid topic name (letters, digits, . _ -)", c.Kafka.TopicPrefix))
+		errs = append(errs, problem("KAFKA_TOPIC_PREFIX", "%q %s", c.Kafka.TopicPrefix, notTopic))
 	}
 	if t := c.Kafka.SingleTopic; t != "" && !topicName.MatchString(t) {
-		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_SINGLE_TOPIC: %q is not a valid topic name (letters, digits, . _ -)", t))
+		errs = append(errs, problem("KAFKA_SINGLE_TOPIC", "%q %s", t, notTopic))
 	}
 	if c.Kafka.Partitions < 1 {
-		errs = append(errs, fmt.Errorf(Prefix+"KAFKA_PARTITIONS: %d is below 1", c.Kafka.Partitions))
+		errs = append(errs, problem("KAFKA_PARTITIONS", "%d is below 1", c.Kafka.Partitions))
 	}
 	return errs
 }
@@ -317,4 +321,11 @@ func (c Config) Redacted() Config {
 		c.Qualys.URL = u.String()
 	}
 	return c
+}
+
+const notTopic = "is not a valid topic name (letters, digits, . _ -)"
+
+// problem is a configuration error naming its variable (without prefix).
+func problem(name, format string, args ...any) error {
+	return fmt.Errorf(Prefix+name+": "+format, args...)
 }
