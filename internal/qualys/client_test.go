@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -113,5 +114,33 @@ func TestIdleTimeoutCutsAStalledBody(t *testing.T) {
 	_, err = io.ReadAll(resp.Body)
 	if !errors.Is(err, ErrIdleTimeout) {
 		t.Errorf("read = %v, want ErrIdleTimeout", err)
+	}
+}
+
+// TestIdleTimeoutIgnoresASlowReader pins that time the caller spends
+// between reads (a slow Kafka publish) does not count as a stalled stream.
+func TestIdleTimeoutIgnoresASlowReader(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, strings.Repeat("<A/>", 5000))
+	}))
+	defer srv.Close()
+	c, _ := NewClient(ClientConfig{BaseURL: srv.URL, IdleTimeout: 30 * time.Millisecond})
+
+	resp, err := c.Post(t.Context(), DetectionPath, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 4096)
+	for {
+		_, err := resp.Body.Read(buf)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("read after a slow consumer's pause: %v", err)
+		}
+		time.Sleep(60 * time.Millisecond) // twice the idle timeout, outside Read
 	}
 }
