@@ -43,7 +43,38 @@ type Host struct {
 	Metadata                  []CloudAttribute
 	CloudTags                 []CloudTag
 	Detections                []Detection
+	// Rejects are the detections of this host that could not become
+	// records, each with its reason and the raw element, bound for the
+	// dead-letter topic. Detections and Rejects together hold every
+	// DETECTION element the API sent for the host.
+	Rejects []Reject
 }
+
+// Reject is one DETECTION element that could not be read into a
+// Detection: a value that does not parse, a missing QID, or a fault of
+// its host (an ID that is not a number, a host date that cannot be read)
+// that leaves none of the host's detections trustworthy.
+type Reject struct {
+	// Reason is one of the Reject* kinds; it is what the sync summary
+	// counts by.
+	Reason string
+	// Detail names the element and the value, e.g. `QID: not an integer: "12a"`.
+	Detail string
+	// HostID and QID are the identities read, 0 when unknown.
+	HostID int64
+	QID    int64
+	// Raw is the DETECTION element as it was read, from its start tag to
+	// its end tag, after repair of illegal characters.
+	Raw string
+}
+
+// The reasons of a Reject.
+const (
+	RejectNumber  = "bad_number"  // an integer element does not parse
+	RejectBoolean = "bad_boolean" // a 0/1 element holds something else
+	RejectDate    = "bad_date"    // a date in none of the accepted forms
+	RejectMissing = "missing_id"  // a detection without QID or a host without ID
+)
 
 // DNSData is the DNS_DATA element of a host.
 type DNSData struct {
