@@ -50,6 +50,7 @@ type Decoder struct {
 	x      *xml.Decoder
 	src    *source
 	repair *repairReader
+	rec    *recorder
 
 	status     int    // HTTP status, recorded on API errors
 	root       string // the root element expected
@@ -57,6 +58,11 @@ type Decoder struct {
 	serverTime time.Time
 	warning    *qualys.Warning
 	text       strings.Builder
+
+	// The host and detection being read, and their first faults.
+	inHost, inDetection bool
+	hostFault, detFault *fault
+	elements            []detectionSpan // of the host, in document order
 }
 
 type state int
@@ -78,10 +84,12 @@ const (
 func New(r io.Reader, httpStatus int) *Decoder {
 	src := &source{r: r}
 	repair := newRepairReader(src)
-	x := xml.NewDecoder(repair)
+	rec := newRecorder(repair)
+	x := xml.NewDecoder(rec)
 	x.Strict = true
 	x.CharsetReader = charsetReader
-	return &Decoder{x: x, src: src, repair: repair, status: httpStatus, root: RootElement}
+	return &Decoder{x: x, src: src, repair: repair, rec: rec, status: httpStatus,
+		root: RootElement}
 }
 
 // Repairs returns what the Decoder repaired so far.

@@ -6,23 +6,67 @@ import (
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
-// readDetection reads one DETECTION element and appends it to h.
-func (d *Decoder) readDetection(start xml.StartElement, h *qualys.Host) error {
+// readDetectionList reads the DETECTION elements of h. From here to the
+// end of the host the bytes read are kept, so that any detection can still
+// be dead-lettered as it was sent if a later value of the host fails.
+func (d *Decoder) readDetectionList(h *qualys.Host) error {
+	for {
+		from := d.x.InputOffset()
+		if len(d.elements) == 0 {
+			d.rec.mark(from)
+		}
+		tok, err := d.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "DETECTION" {
+				if err := d.skip(t.Name.Local); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := d.readDetection(t, h, from); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// readDetection reads one DETECTION element, which began at offset from,
+// into h: as a detection, or as a reject when one of its values cannot be
+// read or it has no QID.
+func (d *Decoder) readDetection(start xml.StartElement, h *qualys.Host, from int64) error {
 	var det qualys.Detection
 	hasQID := false
+	d.inDetection, d.detFault = true, nil
 	err := d.children(start, func(el xml.StartElement) error {
 		if el.Name.Local == "QID" {
 			hasQID = true
 		}
 		return d.detectionField(&det, el)
 	})
+	d.inDetection = false
 	if err != nil {
 		return err
 	}
-	if !hasQID {
-		return d.wrapf("DETECTION", errNoQID, h.ID)
+	if !hasQID && d.detFault == nil {
+		d.detFault = &fault{qualys.RejectMissing, "DETECTION", "no QID element"}
 	}
-	h.Detections = append(h.Detections, det)
+
+	sp := detectionSpan{from: from, to: d.x.InputOffset(), detection: -1, reject: -1}
+	if f := d.detFault; f != nil {
+		sp.reject = len(h.Rejects)
+		h.Rejects = append(h.Rejects, qualys.Reject{Reason: f.reason, Detail: f.detail(),
+			QID: det.QID, Raw: d.rec.slice(sp.from, sp.to)})
+	} else {
+		sp.detection = len(h.Detections)
+		h.Detections = append(h.Detections, det)
+	}
+	d.elements = append(d.elements, sp)
 	return nil
 }
 

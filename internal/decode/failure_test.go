@@ -43,9 +43,6 @@ func TestFailureKinds(t *testing.T) {
 			wantCode: 0,
 		},
 		{name: "html_error_page", doc: "<html><head><title>502 Bad Gateway</title></head><body></body></html>", wantErr: "unexpected root element html"},
-		{name: "host_without_id", doc: strings.Replace(onePage, "<ID>1</ID>", "", 1), wantErr: "host without ID"},
-		{name: "detection_without_qid", doc: strings.Replace(onePage, "<QID>2</QID>", "", 1), wantErr: "detection without QID"},
-		{name: "garbage_qid", doc: strings.Replace(onePage, "<QID>2</QID>", "<QID>abc</QID>", 1), wantErr: `not an integer: "abc"`},
 		{
 			name:    "entity_declaration_not_expanded",
 			doc:     `<?xml version="1.0"?><!DOCTYPE HOST_LIST_VM_DETECTION_OUTPUT [<!ENTITY big "` + strings.Repeat("x", 1000) + `">]>` + strings.Replace(onePage[strings.Index(onePage, "<HOST_LIST_VM"):], "some results text", "]]>&big;<![CDATA[", 1),

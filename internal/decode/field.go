@@ -10,9 +10,55 @@ import (
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
+// fault is a value inside a host that cannot be read. It does not fail the
+// document: it rejects the detection it belongs to, or every detection of
+// the host when it is the host's own, and the rejects carry it to the
+// dead-letter topic. Both decoders build faults with the parse functions
+// below, so that their rejects read the same.
+type fault struct {
+	reason  string // one of the qualys.Reject* kinds
+	element string
+	msg     string
+}
+
+func (f *fault) detail() string { return f.element + ": " + f.msg }
+
+// parseInt reads a decimal integer of at most bits bits.
+func parseInt(element, s string, bits int) (int64, *fault) {
+	v, err := strconv.ParseInt(s, 10, bits)
+	if err == nil {
+		return v, nil
+	}
+	what := "an integer"
+	if bits == 32 {
+		what = "a 32-bit integer"
+	}
+	return 0, &fault{qualys.RejectNumber, element, fmt.Sprintf("not %s: %q", what, s)}
+}
+
+// parseBool reads the API's 0/1 flags; true and false are accepted too.
+func parseBool(element, s string) (bool, *fault) {
+	switch s {
+	case "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, &fault{qualys.RejectBoolean, element, fmt.Sprintf("not a boolean: %q", s)}
+}
+
+// parseDate reads a date in one of timeLayouts.
+func parseDate(element, s string) (time.Time, *fault) {
+	t, err := parseTime(s)
+	if err != nil {
+		return time.Time{}, &fault{qualys.RejectDate, element, err.Error()}
+	}
+	return t, nil
+}
+
 // The field readers below read a text-only element into a typed value. An
-// empty element leaves the value absent; text that does not parse is an
-// *Error naming the element.
+// empty element leaves the value absent (null in the record, never "" or
+// zero). A value that does not parse is a fault (see Decoder.fault).
 
 func (d *Decoder) textField(el xml.StartElement, dst *string) error {
 	s, err := d.readText(el, true)
@@ -20,16 +66,14 @@ func (d *Decoder) textField(el xml.StartElement, dst *string) error {
 	return err
 }
 
+// requiredInt reads an identity (host ID, QID): its absence is checked by
+// the caller, once the element has closed.
 func (d *Decoder) requiredInt(el xml.StartElement, dst *int64) error {
-	s, err := d.readText(el, true)
-	if err != nil {
+	var o qualys.Opt[int64]
+	if err := d.optInt(el, &o); err != nil {
 		return err
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return d.errorf(el.Name.Local, "not an integer: %q", s)
-	}
-	*dst = v
+	*dst = o.V
 	return nil
 }
 
@@ -47,9 +91,9 @@ func (d *Decoder) optInt(el xml.StartElement, dst *qualys.Opt[int64]) error {
 	if err != nil || s == "" {
 		return err
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return d.errorf(el.Name.Local, "not an integer: %q", s)
+	v, f := parseInt(el.Name.Local, s, 64)
+	if f != nil {
+		return d.fault(f)
 	}
 	*dst = qualys.Some(v)
 	return nil
@@ -60,9 +104,9 @@ func (d *Decoder) optInt32(el xml.StartElement, dst *qualys.Opt[int32]) error {
 	if err != nil || s == "" {
 		return err
 	}
-	v, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return d.errorf(el.Name.Local, "not a 32-bit integer: %q", s)
+	v, f := parseInt(el.Name.Local, s, 32)
+	if f != nil {
+		return d.fault(f)
 	}
 	*dst = qualys.Some(int32(v))
 	return nil
@@ -73,14 +117,11 @@ func (d *Decoder) optBool(el xml.StartElement, dst *qualys.Opt[bool]) error {
 	if err != nil || s == "" {
 		return err
 	}
-	switch s {
-	case "0", "false":
-		*dst = qualys.Some(false)
-	case "1", "true":
-		*dst = qualys.Some(true)
-	default:
-		return d.errorf(el.Name.Local, "not a boolean: %q", s)
+	v, f := parseBool(el.Name.Local, s)
+	if f != nil {
+		return d.fault(f)
 	}
+	*dst = qualys.Some(v)
 	return nil
 }
 
@@ -89,19 +130,42 @@ func (d *Decoder) timeField(el xml.StartElement, dst *time.Time) error {
 	if err != nil || s == "" {
 		return err
 	}
-	t, err := parseTime(s)
-	if err != nil {
-		return d.wrapErr(el.Name.Local, err)
+	t, f := parseDate(el.Name.Local, s)
+	if f != nil {
+		return d.fault(f)
 	}
 	*dst = t
 	return nil
 }
 
-// timeLayouts are the date forms accepted, the API's own first.
+// fault records f against the detection or host being read; the first
+// fault of each wins. Outside a host there is nothing to reject on its
+// own, so f fails the document.
+func (d *Decoder) fault(f *fault) error {
+	switch {
+	case d.inDetection:
+		if d.detFault == nil {
+			d.detFault = f
+		}
+	case d.inHost:
+		if d.hostFault == nil {
+			d.hostFault = f
+		}
+	default:
+		return d.errorf(f.element, "%s", f.msg)
+	}
+	return nil
+}
+
+// timeLayouts are the date forms accepted, the API's own first. Go's
+// parser takes a fractional second after the seconds in any of them.
 var timeLayouts = []string{
 	qualys.TimeLayout,
 	time.RFC3339Nano,
+	"2006-01-02T15:04:05Z0700",
 	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05Z0700",
 	"2006-01-02 15:04:05",
 	"2006-01-02",
 }
@@ -120,11 +184,4 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not a date: %q", s)
-}
-
-// wrapf reports a detection-level fault with the host it belongs to.
-func (d *Decoder) wrapf(element string, err error, hostID int64) error {
-	line, col := d.x.InputPos()
-	return &Error{Line: line, Column: col, Element: element,
-		Err: fmt.Errorf("host %d: %w", hostID, err)}
 }

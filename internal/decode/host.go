@@ -2,16 +2,21 @@ package decode
 
 import (
 	"encoding/xml"
-	"errors"
 
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
 // readHost reads one HOST element. Children may come in any order; unknown
 // ones are skipped so that new API versions do not break the decoder.
+//
+// A value that cannot be read does not fail the document: it rejects its
+// detection, or, for a value of the host itself, every detection of the
+// host (see rejectAll).
 func (d *Decoder) readHost(start xml.StartElement) (*qualys.Host, error) {
 	h := &qualys.Host{}
 	hasID := false
+	d.inHost, d.hostFault, d.elements = true, nil, d.elements[:0]
+	defer func() { d.inHost = false; d.rec.mark(-1) }()
 	err := d.children(start, func(el xml.StartElement) error {
 		if el.Name.Local == "ID" {
 			hasID = true
@@ -21,10 +26,45 @@ func (d *Decoder) readHost(start xml.StartElement) (*qualys.Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !hasID {
-		return nil, d.errorf("HOST", "host without ID")
+	if !hasID && d.hostFault == nil {
+		d.hostFault = &fault{qualys.RejectMissing, "HOST", "no ID element"}
+	}
+	if d.hostFault != nil {
+		d.rejectAll(h)
+	}
+	for i := range h.Rejects {
+		h.Rejects[i].HostID = h.ID
 	}
 	return h, nil
+}
+
+// detectionSpan is where one DETECTION element of the host lies in the
+// document, and what it became: a detection or a reject, by index.
+type detectionSpan struct {
+	from, to  int64
+	detection int // index in Host.Detections, or -1
+	reject    int // index in Host.Rejects, or -1
+}
+
+// rejectAll turns every detection of h into a reject after a fault of the
+// host itself: with an ID that cannot be read, or a value that cannot,
+// none of them would make a trustworthy record. Detections rejected on
+// their own keep their own reason.
+func (d *Decoder) rejectAll(h *qualys.Host) {
+	rejects := make([]qualys.Reject, 0, len(d.elements))
+	for _, sp := range d.elements {
+		if sp.reject >= 0 {
+			rejects = append(rejects, h.Rejects[sp.reject])
+			continue
+		}
+		rejects = append(rejects, qualys.Reject{
+			Reason: d.hostFault.reason,
+			Detail: "host " + d.hostFault.detail(),
+			QID:    h.Detections[sp.detection].QID,
+			Raw:    d.rec.slice(sp.from, sp.to),
+		})
+	}
+	h.Detections, h.Rejects = nil, rejects
 }
 
 func (d *Decoder) hostField(h *qualys.Host, el xml.StartElement) error {
@@ -87,12 +127,7 @@ func (d *Decoder) hostScanField(h *qualys.Host, el xml.StartElement) error {
 	case "CLOUD_PROVIDER_TAGS":
 		return d.readCloudTags(el, h)
 	case "DETECTION_LIST":
-		return d.children(el, func(c xml.StartElement) error {
-			if c.Name.Local != "DETECTION" {
-				return d.skip(c.Name.Local)
-			}
-			return d.readDetection(c, h)
-		})
+		return d.readDetectionList(h)
 	}
 	return d.skip(el.Name.Local)
 }
@@ -192,6 +227,3 @@ func (d *Decoder) readCloudTags(start xml.StartElement, h *qualys.Host) error {
 		return err
 	})
 }
-
-// errNoQID marks a detection without its QID.
-var errNoQID = errors.New("detection without QID")

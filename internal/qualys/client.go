@@ -1,6 +1,7 @@
 package qualys
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -131,11 +132,17 @@ type Response struct {
 type TransportError struct {
 	HTTPStatus  int
 	ContentType string
+	Kind        string // what the body looked like when the status was 200
 	Excerpt     string // the start of the body, for the log
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("unexpected http %d response (%s): %q", e.HTTPStatus, e.ContentType, e.Excerpt)
+	if e.Kind != "" {
+		return fmt.Sprintf("unexpected http %d response (%s, body is %s): %q",
+			e.HTTPStatus, e.ContentType, e.Kind, e.Excerpt)
+	}
+	return fmt.Sprintf("unexpected http %d response (%s): %q",
+		e.HTTPStatus, e.ContentType, e.Excerpt)
 }
 
 // maxErrorBody bounds how much of a non-data response is read.
@@ -167,7 +174,7 @@ func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Res
 	c.gate.Observe(limits)
 	if resp.StatusCode == http.StatusOK && !isHTML(resp.Header) {
 		body := newIdleBody(ctx, resp.Body, c.idle, cancel, release)
-		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+		return sniffed(resp, body)
 	}
 
 	defer func() { cancel(nil); release() }()
@@ -176,6 +183,40 @@ func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Res
 	err = classify(resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	c.noteRefusal(err, limits)
 	return nil, err
+}
+
+// sniffed returns a 200 response whose first bytes look like XML, and
+// turns any other into a *TransportError with an excerpt (an HTML page
+// served as 200 by a proxy or portal, plain text, JSON). The bytes looked
+// at stay in the body.
+func sniffed(resp *http.Response, body io.ReadCloser) (*Response, error) {
+	br := bufio.NewReaderSize(body, SniffLimit)
+	kind := BodyUndecided
+	for n := 64; kind == BodyUndecided; n *= 2 {
+		prefix, err := br.Peek(min(n, SniffLimit))
+		kind = Sniff(prefix, err != nil)
+		if err != nil && err != io.EOF || n >= SniffLimit {
+			break // a failed read is the decoder's to report, as a cut
+		}
+	}
+	if kind == BodyXML || kind == BodyUndecided {
+		return &Response{Status: resp.StatusCode, Header: resp.Header,
+			Body: readCloser{br, body}}, nil
+	}
+	defer body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(br, maxErrorBody))
+	err := classify(resp.StatusCode, resp.Header.Get("Content-Type"), raw)
+	var te *TransportError
+	if errors.As(err, &te) {
+		te.Kind = kind.String()
+	}
+	return nil, err
+}
+
+// readCloser reads from a buffer over a body and closes the body.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (c *Client) send(ctx context.Context, path string, params url.Values) (*http.Response, error) {

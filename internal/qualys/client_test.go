@@ -62,6 +62,9 @@ func TestPostClassifiesErrorResponses(t *testing.T) {
 		{"html_502_from_proxy", 502, "text/html", `<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>`, 0},
 		{"html_page_with_http200", 200, "text/html; charset=utf-8", `<html><body>Login required</body></html>`, 0},
 		{"html_414", 414, "text/html", `<html><body><h1>Request-URI Too Large</h1></body></html>`, 0},
+		{"html_page_labelled_xml_with_http200", 200, "application/xml", "\n<!DOCTYPE html><html><body>Maintenance</body></html>", 0},
+		{"json_with_http200", 200, "application/json", `{"message":"upstream timed out"}`, 0},
+		{"plain_text_with_http200", 200, "text/xml", "Service Unavailable", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

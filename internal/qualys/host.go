@@ -47,7 +47,7 @@ type Host struct {
 	// records, each with its reason and the raw element, bound for the
 	// dead-letter topic. Detections and Rejects together hold every
 	// DETECTION element the API sent for the host.
-	Rejects []Reject
+	Rejects []Reject `json:",omitempty"`
 }
 
 // Reject is one DETECTION element that could not be read into a
