@@ -106,7 +106,8 @@ func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 		"server_time", sum.ServerTime, "ranges", sum.Ranges, "ranges_done", sum.RangesDone,
 		"pages", sum.Pages, "hosts", sum.Hosts,
 		"detections", sum.Detections, "records", sum.Records(),
-		"by_status", sum.ByStatus, "by_topic", sum.ByTopic, "retries", sum.Retries,
+		"by_status", sum.ByStatus, "by_topic", sum.ByTopic,
+		"rejected", sum.Rejects, "dead_lettered", sum.DeadLettered, "retries", sum.Retries,
 		"repaired_illegal_chars", sum.Repairs.IllegalChars,
 		"repaired_invalid_utf8", sum.Repairs.InvalidUTF8,
 		"rate_waits", sum.Gate.RateWaits, "rate_waited", sum.Gate.RateWaited.String(),
@@ -118,6 +119,10 @@ func logSummary(log *slog.Logger, sum pipeline.Summary, err error) {
 		log.Info("sync incomplete", attrs...)
 	case err != nil:
 		log.Error("sync failed", append(attrs, "err", err)...)
+	case sum.Records() == 0 && sum.DeadLetters() == 0:
+		// Nothing matched: say what was asked, so that an empty result
+		// can be told from a filter that excludes everything.
+		log.Info("sync completed with no records", append(attrs, "params", sum.Params)...)
 	default:
 		log.Info("sync completed", attrs...)
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/q2k/qualys2kafka/internal/decode"
 	"net/url"
 	"os"
 	"slices"
@@ -47,8 +48,12 @@ type Qualys struct {
 	PasswordFile  string `env:"PASSWORD_FILE"`
 	APIVersion    string `env:"API_VERSION, default=5.0"`
 	RequestedWith string `env:"REQUESTED_WITH, default=qualys2kafka"`
-	// TruncationLimit is the most hosts per page (1..1000000).
+	// TruncationLimit is the most hosts per page (1..1000000); 0 asks for
+	// one page per range, however large.
 	TruncationLimit int `env:"TRUNCATION_LIMIT, default=1000"`
+	// Decoder is the XML decoder: fast (the default) or reference, the
+	// slower one built on encoding/xml that the fast one is tested against.
+	Decoder string `env:"DECODER, default=fast"`
 	// Auth is basic (credentials on every call) or session (log in once,
 	// send the session cookie, log out at the end).
 	Auth string `env:"AUTH, default=basic"`
@@ -106,6 +111,10 @@ type Kafka struct {
 	Compression  string   `env:"COMPRESSION, default=zstd"`
 	CreateTopics bool     `env:"CREATE_TOPICS, default=false"`
 	Partitions   int      `env:"PARTITIONS, default=6"`
+	// MaxMessageBytes is the largest detection record published; a larger
+	// one goes to the dead-letter topic. Keep it at or below the topics'
+	// max.message.bytes (the broker's default is 1048588).
+	MaxMessageBytes int `env:"MAX_MESSAGE_BYTES, default=1000000"`
 }
 
 // Sync says how often and how far back.
@@ -195,8 +204,12 @@ func (c *Config) Validate() error {
 	if !slices.Contains([]string{"2.0", "3.0", "4.0", "5.0"}, c.Qualys.APIVersion) {
 		bad("QUALYS_API_VERSION", "%q is not one of 2.0, 3.0, 4.0, 5.0", c.Qualys.APIVersion)
 	}
-	if c.Qualys.TruncationLimit < 1 || c.Qualys.TruncationLimit > 1000000 {
-		bad("QUALYS_TRUNCATION_LIMIT", "%d is outside 1..1000000", c.Qualys.TruncationLimit)
+	if c.Qualys.TruncationLimit < 0 || c.Qualys.TruncationLimit > 1000000 {
+		bad("QUALYS_TRUNCATION_LIMIT", "%d is outside 0..1000000 (0: no limit)",
+			c.Qualys.TruncationLimit)
+	}
+	if _, err := decode.ParseKind(c.Qualys.Decoder); err != nil {
+		bad("QUALYS_DECODER", "%v", err)
 	}
 	errs = append(errs, c.validateFetch()...)
 	errs = append(errs, c.validateOutput()...)
@@ -292,6 +305,10 @@ func (c *Config) validateKafka() []error {
 	default:
 		errs = append(errs, problem("KAFKA_COMPRESSION",
 			"%q is not one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression))
+	}
+	if c.Kafka.MaxMessageBytes < 64<<10 {
+		errs = append(errs, problem("KAFKA_MAX_MESSAGE_BYTES", "%d is below 65536",
+			c.Kafka.MaxMessageBytes))
 	}
 	for _, b := range c.Kafka.Brokers {
 		if err := checkHostPort(b); err != nil {

@@ -40,7 +40,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	env := map[string]string{
 		"Q2K_QUALYS_URL":              "qualysapi.qualys.com",
 		"Q2K_QUALYS_API_VERSION":      "6.0",
-		"Q2K_QUALYS_TRUNCATION_LIMIT": "0",
+		"Q2K_QUALYS_TRUNCATION_LIMIT": "-1",
 		"Q2K_KAFKA_COMPRESSION":       "brotli",
 		"Q2K_SHOW_HOST_METADATA":      "aws",
 		"Q2K_KAFKA_TOPIC_PREFIX":      "bad topic!",
@@ -48,6 +48,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"Q2K_FILTER_SEVERITIES":       "7",
 		"Q2K_FILTER_IPS":              "999.1.1.1",
 		"Q2K_LISTEN_ADDR":             "nonsense",
+		"Q2K_QUALYS_DECODER":          "sax",
+		"Q2K_KAFKA_MAX_MESSAGE_BYTES": "1000",
 	}
 	_, err := LoadFrom(t.Context(), envconfig.MapLookuper(env))
 	if err == nil {
@@ -57,7 +59,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"Q2K_QUALYS_URL", "Q2K_QUALYS_USER", "Q2K_QUALYS_PASSWORD", "Q2K_QUALYS_API_VERSION",
 		"Q2K_QUALYS_TRUNCATION_LIMIT", "Q2K_KAFKA_BROKERS", "Q2K_KAFKA_COMPRESSION",
 		"Q2K_SHOW_HOST_METADATA", "Q2K_KAFKA_TOPIC_PREFIX", "Q2K_FILTER_HOST_IDS",
-		"Q2K_FILTER_SEVERITIES", "Q2K_FILTER_IPS", "Q2K_LISTEN_ADDR",
+		"Q2K_FILTER_SEVERITIES", "Q2K_FILTER_IPS", "Q2K_LISTEN_ADDR", "Q2K_QUALYS_DECODER",
+		"Q2K_KAFKA_MAX_MESSAGE_BYTES",
 	} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)

@@ -27,6 +27,7 @@ type Stats struct {
 	Pages      int
 	Hosts      int
 	Detections int
+	Rejects    int            // detections that could not be read, sent to the dead-letter topic
 	Retries    map[string]int // by cause
 	Repairs    decode.Repairs // characters replaced so that pages could be read
 }
@@ -36,6 +37,8 @@ type Stats struct {
 type Walker struct {
 	Client *qualys.Client
 	Retry  Retry
+	// Decoder is the decoder implementation; "" is the default.
+	Decoder decode.Kind
 	// OnRetry, if not nil, is told of each retry before its wait.
 	OnRetry func(cause string, wait time.Duration, err error)
 }
@@ -117,7 +120,7 @@ func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
 	}
 	defer resp.Body.Close()
 
-	d := decode.New(resp.Body, resp.Status)
+	d := decode.Open(w.Decoder, resp.Body, resp.Status)
 	defer func() { st.Repairs.Add(d.Repairs()) }()
 	var last int64
 	for {
@@ -132,9 +135,12 @@ func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
 		if err := fn(h); err != nil {
 			return "", last, &consumerError{err}
 		}
-		last = h.ID
+		if h.ID > 0 { // a host whose ID could not be read cannot be resumed after
+			last = h.ID
+		}
 		st.Hosts++
 		st.Detections += len(h.Detections)
+		st.Rejects += len(h.Rejects)
 	}
 	w.noteServerTime(st, d)
 
@@ -145,7 +151,7 @@ func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
 	return strconv.FormatInt(next, 10), last, nil
 }
 
-func (w *Walker) noteServerTime(st *Stats, d *decode.Decoder) {
+func (w *Walker) noteServerTime(st *Stats, d decode.Stream) {
 	if st.ServerTime.IsZero() {
 		st.ServerTime = d.ServerTime()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/q2k/qualys2kafka/internal/decode"
 	"log/slog"
 	"time"
 
@@ -59,31 +60,35 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Syncer, e
 	}
 
 	return &Syncer{
-		Client:        client,
-		Writer:        w,
-		Topics:        topics,
-		Encoder:       enc,
-		Checkpoints:   checkpoint.NewStore(cfg.Kafka.Brokers, nil, topics.Checkpoint(), cfg.Subscription),
-		Params:        DetectionParams(cfg),
-		Subscription:  cfg.Subscription,
-		Overlap:       cfg.Sync.Overlap,
-		Logger:        log,
-		Retry:         fetch.Retry{Attempts: q.RetryAttempts},
-		Workers:       q.Workers,
-		RangeSize:     q.RangeSize,
-		ProgressEvery: cfg.Sync.ProgressEvery,
+		Client:          client,
+		Writer:          w,
+		Topics:          topics,
+		Encoder:         enc,
+		Checkpoints:     checkpoint.NewStore(cfg.Kafka.Brokers, nil, topics.Checkpoint(), cfg.Subscription),
+		Params:          DetectionParams(cfg),
+		Subscription:    cfg.Subscription,
+		Overlap:         cfg.Sync.Overlap,
+		Logger:          log,
+		Retry:           fetch.Retry{Attempts: q.RetryAttempts},
+		Decoder:         decode.Kind(q.Decoder),
+		MaxMessageBytes: cfg.Kafka.MaxMessageBytes,
+		Workers:         q.Workers,
+		RangeSize:       q.RangeSize,
+		ProgressEvery:   cfg.Sync.ProgressEvery,
 
 		ResultsMaxBytes: cfg.Output.ResultsMaxBytes,
 	}, nil
 }
 
-// TopicSpecs returns the topics a sync needs: the detection topics and the
-// compacted checkpoint topic (one partition: it holds a few keys).
+// TopicSpecs returns the topics a sync needs: the detection topics, the
+// dead-letter topic and the compacted checkpoint topic (one partition
+// each: they hold few records).
 func TopicSpecs(t publish.Topics, partitions int) []publish.TopicSpec {
 	var specs []publish.TopicSpec
 	for _, name := range t.Detection() {
 		specs = append(specs, publish.TopicSpec{Name: name, Partitions: partitions})
 	}
+	specs = append(specs, publish.TopicSpec{Name: t.DeadLetter(), Partitions: 1})
 	return append(specs, publish.TopicSpec{Name: t.Checkpoint(), Partitions: 1, Compacted: true})
 }
 

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
+	"github.com/q2k/qualys2kafka/internal/deadletter"
 	"github.com/q2k/qualys2kafka/internal/fetch"
 	"github.com/q2k/qualys2kafka/internal/publish"
 	"github.com/q2k/qualys2kafka/internal/qualys"
@@ -23,10 +24,13 @@ type hostItem struct {
 	rng  int
 }
 
-// item is a record on its way to the publishers, with its range.
+// item is a record on its way to the publishers, with its range and
+// topic; reason is set on dead-letter records.
 type item struct {
-	rec record.Record
-	rng int
+	rec    record.Record
+	rng    int
+	topic  string
+	reason string
 }
 
 // drainTimeout bounds how long records already fetched may still be
@@ -107,7 +111,8 @@ func (s *Syncer) fetchRanges(ctx context.Context, params url.Values, tr *tracker
 		return nil
 	})
 
-	walker := &fetch.Walker{Client: s.Client, Retry: s.Retry, OnRetry: tr.retried}
+	walker := &fetch.Walker{Client: s.Client, Retry: s.Retry, OnRetry: tr.retried,
+		Decoder: s.Decoder}
 	for range s.workers() {
 		g.Go(func() error {
 			for i := range pending {
@@ -127,7 +132,7 @@ func (s *Syncer) fetchRange(ctx context.Context, w *fetch.Walker, params url.Val
 	tr *tracker, i int, hosts chan<- hostItem) error {
 	r := tr.prog.Ranges[i]
 	st, err := w.Walk(ctx, r.Params(params), func(h *qualys.Host) error {
-		tr.fetched(i, len(h.Detections))
+		tr.fetched(i, len(h.Detections)+len(h.Rejects))
 		select {
 		case hosts <- hostItem{host: h, rng: i}:
 			return nil
@@ -150,12 +155,17 @@ func (s *Syncer) fetchRange(ctx context.Context, w *fetch.Walker, params url.Val
 	return nil
 }
 
-// encode turns hosts into batches of records.
+// encode turns hosts into batches of records: one per detection, and one
+// dead-letter record per detection that could not be read or whose record
+// is larger than the topics accept.
 func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem,
 	batches chan<- []item) error {
 	size := s.batchSize()
 	batch := make([]item, 0, size)
-	send := func() error {
+	add := func(it item) error {
+		if batch = append(batch, it); len(batch) < size {
+			return nil
+		}
 		select {
 		case batches <- batch:
 			batch = make([]item, 0, size)
@@ -166,26 +176,64 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 	}
 
 	meta := record.Meta{RunID: runID, Subscription: s.Subscription, APIVersion: s.Client.APIVersion()}
+	dead := s.Topics.DeadLetter()
 	for it := range hosts {
 		meta.ObservedAt = time.Now().UTC()
 		h := it.host
+		for _, r := range h.Rejects {
+			rec := deadletter.FromReject(meta, r, s.MaxMessageBytes)
+			if err := add(item{rec: rec, rng: it.rng, topic: dead, reason: r.Reason}); err != nil {
+				return err
+			}
+		}
 		for i := range h.Detections {
 			record.CapResults(&h.Detections[i], s.ResultsMaxBytes)
 			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
 			if err != nil {
 				return err
 			}
-			if batch = append(batch, item{rec: rec, rng: it.rng}); len(batch) == size {
-				if err := send(); err != nil {
-					return err
-				}
+			next := item{rec: rec, rng: it.rng, topic: s.Topics.ForStatus(rec.Status)}
+			if s.tooLarge(rec) {
+				next = s.deadLetterTooLarge(meta, rec, it.rng)
+			}
+			if err := add(next); err != nil {
+				return err
 			}
 		}
 	}
 	if len(batch) > 0 {
-		return send()
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
+}
+
+// tooLarge reports a record the detection topics would refuse. The bound
+// counts key, value and headers; the batch framing around one record is
+// left to the margin between MaxMessageBytes and the broker's limit.
+func (s *Syncer) tooLarge(rec record.Record) bool {
+	if s.MaxMessageBytes <= 0 {
+		return false
+	}
+	n := len(rec.Key) + len(rec.Value)
+	for _, h := range rec.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n > s.MaxMessageBytes
+}
+
+// deadLetterTooLarge returns the dead-letter item of a record too large to
+// publish, holding the record as JSON (cut to fit if need be).
+func (s *Syncer) deadLetterTooLarge(meta record.Meta, rec record.Record, rng int) item {
+	raw := []byte(nil)
+	if native, err := s.Encoder.Decode(rec.Value); err == nil {
+		raw, _ = record.JSON(native)
+	}
+	dl := deadletter.FromRecord(meta, rec, raw, s.MaxMessageBytes)
+	return item{rec: dl, rng: rng, topic: s.Topics.DeadLetter(), reason: deadletter.ReasonTooLarge}
 }
 
 // publish writes batches until the channel closes, calling acked for each
@@ -194,7 +242,7 @@ func (s *Syncer) publish(ctx context.Context, batches <-chan []item, acked func(
 	for items := range batches {
 		msgs := make([]kafka.Message, len(items))
 		for i, it := range items {
-			msgs[i] = Message(s.Topics, it.rec)
+			msgs[i] = messageTo(it.topic, it.rec)
 		}
 		if err := s.Writer.Publish(ctx, msgs...); err != nil {
 			return err
@@ -204,9 +252,13 @@ func (s *Syncer) publish(ctx context.Context, batches <-chan []item, acked func(
 	return ctx.Err()
 }
 
-// Message returns the Kafka message of a record.
+// Message returns the Kafka message of a detection record.
 func Message(t publish.Topics, r record.Record) kafka.Message {
-	m := kafka.Message{Topic: t.ForStatus(r.Status), Key: r.Key, Value: r.Value}
+	return messageTo(t.ForStatus(r.Status), r)
+}
+
+func messageTo(topic string, r record.Record) kafka.Message {
+	m := kafka.Message{Topic: topic, Key: r.Key, Value: r.Value}
 	m.Headers = make([]kafka.Header, len(r.Headers))
 	for i, h := range r.Headers {
 		m.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}

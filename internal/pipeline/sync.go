@@ -64,6 +64,11 @@ type Syncer struct {
 	Encoders int
 	// ResultsMaxBytes caps RESULTS (see record.CapResults); 0: no cap.
 	ResultsMaxBytes int
+	// Decoder is the XML decoder implementation; "" is the default.
+	Decoder decode.Kind
+	// MaxMessageBytes is the largest record the detection topics accept;
+	// a larger one goes to the dead-letter topic. 0: no limit.
+	MaxMessageBytes int
 }
 
 // Summary describes one sync.
@@ -78,17 +83,33 @@ type Summary struct {
 	Pages      int
 	Hosts      int
 	Detections int
-	ByStatus   map[string]int64 // records acknowledged, by record status
-	ByTopic    map[string]int64
-	Retries    map[string]int // page retries, by cause
-	Repairs    decode.Repairs
-	Gate       qualys.GateStats
-	Duration   time.Duration
+	Rejects    int              // detections the decoder could not read
+	ByStatus   map[string]int64 // detection records acknowledged, by status
+	ByTopic    map[string]int64 // records acknowledged, dead-letter topic included
+	// DeadLettered counts dead-letter records acknowledged, by reason.
+	DeadLettered map[string]int64
+	// Params are the effective detection request parameters, filters and
+	// cursor included, so that a sync that found nothing can be told from
+	// one that asked for nothing.
+	Params   string
+	Retries  map[string]int // page retries, by cause
+	Repairs  decode.Repairs
+	Gate     qualys.GateStats
+	Duration time.Duration
 	// CheckpointSaved reports whether the checkpoint moved to ServerTime.
 	CheckpointSaved bool
 }
 
-// Records returns the number of records acknowledged.
+// DeadLetters returns the number of dead-letter records acknowledged.
+func (s Summary) DeadLetters() int64 {
+	var n int64
+	for _, v := range s.DeadLettered {
+		n += v
+	}
+	return n
+}
+
+// Records returns the number of detection records acknowledged.
 func (s Summary) Records() int64 {
 	var n int64
 	for _, v := range s.ByStatus {
@@ -129,6 +150,7 @@ func (s *Syncer) Sync(ctx context.Context, full bool) (Summary, error) {
 	if !prog.Since.IsZero() {
 		params = IncrementalParams(params, prog.Since)
 	}
+	sum.Params = redactParams(params)
 	err = s.run(ctx, params, prog, &sum)
 	sum.Duration = time.Since(start)
 	sum.Gate = s.Client.Gate().Stats()
@@ -138,11 +160,24 @@ func (s *Syncer) Sync(ctx context.Context, full bool) (Summary, error) {
 	return sum, s.finish(ctx, &sum)
 }
 
+// redactParams returns params for the log; they hold no secret, but the
+// range cursors are the sync's own and would only add noise.
+func redactParams(params url.Values) string {
+	p := url.Values{}
+	for k, v := range params {
+		if k != "id_min" && k != "id_max" {
+			p[k] = v
+		}
+	}
+	return p.Encode()
+}
+
 func newSummary(p checkpoint.Progress) Summary {
 	return Summary{
 		RunID: p.RunID, Mode: p.Mode, Since: p.Since, ServerTime: p.ServerTime,
 		Resumed: len(p.Done) > 0, Ranges: len(p.Ranges), RangesDone: len(p.Done),
 		ByStatus: map[string]int64{}, ByTopic: map[string]int64{}, Retries: map[string]int{},
+		DeadLettered: map[string]int64{},
 	}
 }
 

@@ -79,6 +79,7 @@ func (t *tracker) walked(st fetch.Stats) {
 	t.sum.Pages += st.Pages
 	t.sum.Hosts += st.Hosts
 	t.sum.Detections += st.Detections
+	t.sum.Rejects += st.Rejects
 	t.sum.Repairs.Add(st.Repairs)
 	for cause, n := range st.Retries {
 		t.sum.Retries[cause] += n
@@ -100,8 +101,12 @@ func (t *tracker) acked(items []item) {
 	var touched []int
 	for _, it := range items {
 		t.acks[it.rng]++
-		t.sum.ByStatus[it.rec.Status]++
-		t.sum.ByTopic[t.s.Topics.ForStatus(it.rec.Status)]++
+		t.sum.ByTopic[it.topic]++
+		if it.reason != "" {
+			t.sum.DeadLettered[it.reason]++
+		} else {
+			t.sum.ByStatus[it.rec.Status]++
+		}
 		if !slices.Contains(touched, it.rng) {
 			touched = append(touched, it.rng)
 		}

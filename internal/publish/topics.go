@@ -49,5 +49,9 @@ func (t Topics) Detection() []string {
 	return out
 }
 
+// DeadLetter returns the topic of what could not be published as a
+// detection record: rejected detections and records too large.
+func (t Topics) DeadLetter() string { return t.prefix + ".deadletter" }
+
 // Checkpoint returns the compacted topic that holds sync progress.
 func (t Topics) Checkpoint() string { return t.prefix + ".checkpoint" }

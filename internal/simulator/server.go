@@ -76,6 +76,12 @@ type Config struct {
 	// SessionTimeout ends a session of the session API that was not used
 	// for that long. Default 4 hours.
 	SessionTimeout time.Duration
+
+	// OddValues, when not zero, writes about one detection in OddValues of
+	// each detection page with an odd value (see OddValue): a QID or date
+	// a client must dead-letter, a control character it must repair, a
+	// time with an offset it must read as the same instant.
+	OddValues int
 }
 
 // Latency is the time to first byte of a page: FirstByte plus PerHost for
@@ -404,7 +410,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, rt route, ver
 
 	w.Header().Set("Content-Type", "application/xml")
 	bw := bufio.NewWriterSize(w, 64<<10)
-	x := &xmlWriter{w: bw, keepAlive: keepAlive}
+	x := &xmlWriter{w: bw, keepAlive: keepAlive, odd: s.cfg.OddValues}
 	if rt == routeDetection {
 		s.writeDetections(r, x, q)
 	} else {

@@ -22,6 +22,10 @@ type xmlWriter struct {
 	// comments (FaultKeepAlive); root names the document in them.
 	keepAlive, hosts int
 	root             string
+
+	// odd, when not zero, writes about one detection in odd with an odd
+	// value (Config.OddValues).
+	odd int
 }
 
 // comment writes a keep-alive comment when they are asked for.
@@ -220,7 +224,7 @@ func (x *xmlWriter) host(h *qualys.Host, emptyNames bool) {
 
 	x.open(d+1, "DETECTION_LIST")
 	for i := range h.Detections {
-		x.detection(d+2, &h.Detections[i])
+		x.detection(d+2, h.ID, &h.Detections[i])
 	}
 	x.close(d+1, "DETECTION_LIST")
 	x.close(d, "HOST")
@@ -306,10 +310,15 @@ func (x *xmlWriter) cloudTags(d int, tags []qualys.CloudTag) {
 }
 
 // detection writes one DETECTION element, children in the order of the DTD.
-func (x *xmlWriter) detection(d int, v *qualys.Detection) {
+func (x *xmlWriter) detection(d int, hostID int64, v *qualys.Detection) {
+	odd := OddValue(hostID, v.QID, x.odd)
 	x.open(d, "DETECTION")
 	optInt(x, d+1, "UNIQUE_VULN_ID", v.UniqueVulnID)
-	x.int(d+1, "QID", v.QID)
+	if odd == OddQID {
+		x.raw(d+1, "QID", strconv.FormatInt(v.QID, 10)+"x")
+	} else {
+		x.int(d+1, "QID", v.QID)
+	}
 	x.text(d+1, "TYPE", v.Type)
 	optInt(x, d+1, "SEVERITY", v.Severity)
 	optInt(x, d+1, "PORT", v.Port)
@@ -318,10 +327,23 @@ func (x *xmlWriter) detection(d int, v *qualys.Detection) {
 	x.bool(d+1, "SSL", v.SSL)
 	x.text(d+1, "INSTANCE", v.Instance)
 	x.text(d+1, "RESULT_INSTANCE", v.ResultInstance)
-	x.cdata(d+1, "RESULTS", v.Results)
+	if odd == OddControlChar && v.Results != "" {
+		x.cdata(d+1, "RESULTS", v.Results+"\x01 caf\xe9")
+	} else {
+		x.cdata(d+1, "RESULTS", v.Results)
+	}
 	x.text(d+1, "STATUS", v.Status)
-	x.time(d+1, "FIRST_FOUND_DATETIME", v.FirstFound)
-	x.time(d+1, "LAST_FOUND_DATETIME", v.LastFound)
+	if odd == OddOffset && !v.FirstFound.IsZero() {
+		x.raw(d+1, "FIRST_FOUND_DATETIME",
+			v.FirstFound.In(oddOffset).Format("2006-01-02T15:04:05.000-07:00"))
+	} else {
+		x.time(d+1, "FIRST_FOUND_DATETIME", v.FirstFound)
+	}
+	if odd == OddDate {
+		x.raw(d+1, "LAST_FOUND_DATETIME", "last Tuesday")
+	} else {
+		x.time(d+1, "LAST_FOUND_DATETIME", v.LastFound)
+	}
 	x.text(d+1, "SOURCE", v.Source)
 	x.qds(d+1, v)
 	optInt(x, d+1, "TIMES_FOUND", v.TimesFound)

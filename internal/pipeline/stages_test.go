@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/q2k/qualys2kafka/internal/deadletter"
+	"github.com/q2k/qualys2kafka/internal/publish"
+	"github.com/q2k/qualys2kafka/internal/qualys"
+	"github.com/q2k/qualys2kafka/internal/record"
+)
+
+// encodeOne runs the encode stage over one host and returns its items.
+func encodeOne(t *testing.T, s *Syncer, h *qualys.Host) []item {
+	t.Helper()
+	hosts := make(chan hostItem, 1)
+	hosts <- hostItem{host: h, rng: 3}
+	close(hosts)
+	batches := make(chan []item, 10)
+	if err := s.encode(t.Context(), "run-1", hosts, batches); err != nil {
+		t.Fatal(err)
+	}
+	close(batches)
+	var out []item
+	for b := range batches {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func testSyncer(t *testing.T, maxMessage int) *Syncer {
+	t.Helper()
+	enc, err := record.NewEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := qualys.NewClient(qualys.ClientConfig{BaseURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Syncer{Client: c, Encoder: enc, Topics: publish.NewTopics("", ""),
+		MaxMessageBytes: maxMessage, Subscription: "acme"}
+}
+
+// TestRecordTooLargeGoesToTheDeadLetterTopic: a record over the topic's
+// limit is dead-lettered with its JSON form, the others of the host are
+// published, and the host's rejects are dead-lettered with their reason.
+func TestRecordTooLargeGoesToTheDeadLetterTopic(t *testing.T) {
+	s := testSyncer(t, 64<<10)
+	h := &qualys.Host{ID: 7, Detections: []qualys.Detection{
+		{QID: 1, Status: "Active", Results: "small"},
+		{QID: 2, Status: "Active", Results: strings.Repeat("r", 100<<10)},
+	}, Rejects: []qualys.Reject{{Reason: qualys.RejectDate, Detail: "LAST_FOUND_DATETIME: x",
+		HostID: 7, QID: 3, Raw: "<DETECTION><QID>3</QID></DETECTION>"}}}
+
+	items := encodeOne(t, s, h)
+	if len(items) != 3 {
+		t.Fatalf("got %d items, want 3 (one per DETECTION element)", len(items))
+	}
+	byReason := map[string]item{}
+	for _, it := range items {
+		if it.rng != 3 {
+			t.Errorf("item of range %d, want 3", it.rng)
+		}
+		byReason[it.reason] = it
+	}
+	if it := byReason[""]; it.topic != s.Topics.ForStatus("ACTIVE") || it.rec.QID != 1 {
+		t.Errorf("published item: topic %s qid %d", it.topic, it.rec.QID)
+	}
+	for _, reason := range []string{deadletter.ReasonTooLarge, qualys.RejectDate} {
+		it, ok := byReason[reason]
+		if !ok || it.topic != s.Topics.DeadLetter() {
+			t.Fatalf("no dead letter for %s: %+v", reason, byReason)
+		}
+		var e deadletter.Entry
+		if err := json.Unmarshal(it.rec.Value, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.HostID != 7 || e.Reason != reason || len(it.rec.Value) > s.MaxMessageBytes {
+			t.Errorf("%s entry: %+v (%d bytes)", reason, e, len(it.rec.Value))
+		}
+		if reason == deadletter.ReasonTooLarge && (e.Source != deadletter.SourceRecord ||
+			!e.RawTruncated || !strings.Contains(e.Raw, `"qid":2`)) {
+			t.Errorf("too-large entry lacks the record: source %s truncated %v raw %.80s",
+				e.Source, e.RawTruncated, e.Raw)
+		}
+	}
+}
