@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -8,11 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/q2k/qualys2kafka/internal/config"
+	"github.com/q2k/qualys2kafka/internal/deadletter"
 	"github.com/q2k/qualys2kafka/internal/decode"
 	"github.com/q2k/qualys2kafka/internal/pipeline"
 	"github.com/q2k/qualys2kafka/internal/publish"
@@ -21,63 +24,88 @@ import (
 )
 
 // importCommand publishes the detections of saved responses, or with
-// --dry-run prints them as JSON lines. It never touches the checkpoint.
+// --dry-run prints them as JSON lines. Detections that cannot be read go
+// to the dead-letter topic (printed as their dead-letter entry with
+// --dry-run). It never touches the checkpoint.
 func importCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dryRun := fs.Bool("dry-run", false, "print the records as JSON lines instead of publishing")
+	decoder := fs.String("decoder", getenv("Q2K_QUALYS_DECODER", string(decode.Fast)),
+		"XML decoder: fast or reference")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(fs.Output(), "usage: qualys2kafka import [--dry-run] FILE...")
+		fmt.Fprintln(fs.Output(), "usage: qualys2kafka import [--dry-run] [--decoder fast|reference] FILE...")
 		return errUsage
+	}
+	kind, err := decode.ParseKind(*decoder)
+	if err != nil {
+		return err
 	}
 	enc, err := record.NewEncoder()
 	if err != nil {
 		return err
 	}
 
-	emit, done, err := importSink(ctx, *dryRun, stdout, enc, log)
+	sink, err := importSink(ctx, *dryRun, stdout, enc, log)
 	if err != nil {
 		return err
 	}
 	meta := record.Meta{RunID: "import-" + time.Now().UTC().Format("20060102T150405Z"),
 		Subscription: os.Getenv("Q2K_SUBSCRIPTION"), APIVersion: "file"}
-	total := 0
+	var total importCounts
 	for _, name := range fs.Args() {
-		n, err := importFile(name, meta, enc, emit)
-		total += n
+		n, err := importFile(name, kind, meta, enc, sink)
+		total.records += n.records
+		total.deadLettered += n.deadLettered
 		if err != nil {
-			return errors.Join(fmt.Errorf("%s: %w", name, err), done())
+			return errors.Join(fmt.Errorf("%s: %w", name, err), sink.done())
 		}
 	}
-	log.Info("import done", "files", fs.NArg(), "records", total, "dry_run", *dryRun)
-	return done()
+	log.Info("import done", "files", fs.NArg(), "records", total.records,
+		"dead_lettered", total.deadLettered, "dry_run", *dryRun)
+	return sink.done()
 }
 
-// importSink returns where records go: stdout as JSON, or Kafka in batches.
+// importCounts counts what an import emitted.
+type importCounts struct{ records, deadLettered int }
+
+// sink is where imported records go: stdout as JSON, or Kafka in batches.
+type sink struct {
+	record     func(record.Record) error
+	deadLetter func(record.Record) error
+	done       func() error
+}
+
 func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.Encoder,
-	log *slog.Logger) (emit func(record.Record) error, done func() error, err error) {
+	log *slog.Logger) (sink, error) {
 	if dryRun {
-		emit = func(r record.Record) error { return printRecord(stdout, enc, r.Value) }
-		return emit, func() error { return nil }, nil
+		return sink{
+			record: func(r record.Record) error { return printRecord(stdout, enc, r.Value) },
+			deadLetter: func(r record.Record) error {
+				_, err := fmt.Fprintf(stdout, "{\"dead_letter\":%s}\n", r.Value)
+				return err
+			},
+			done: func() error { return nil },
+		}, nil
 	}
 
 	cfg, err := config.LoadPublishing(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
+		return sink{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	topics := publish.NewTopics(cfg.Kafka.TopicPrefix, cfg.Kafka.SingleTopic)
 	specs := pipeline.TopicSpecs(topics, cfg.Kafka.Partitions)
 	specs = specs[:len(specs)-1] // import keeps no checkpoint
 	err = publish.EnsureTopics(ctx, cfg.Kafka.Brokers, nil, specs, cfg.Kafka.CreateTopics)
 	if err != nil {
-		return nil, nil, err
+		return sink{}, err
 	}
 	w, err := publish.NewWriter(publish.Config{Brokers: cfg.Kafka.Brokers,
 		Compression: cfg.Kafka.Compression, Logger: log})
 	if err != nil {
-		return nil, nil, err
+		return sink{}, err
 	}
 
 	var batch []kafka.Message
@@ -86,27 +114,40 @@ func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.
 		batch = batch[:0]
 		return err
 	}
-	emit = func(r record.Record) error {
-		if batch = append(batch, pipeline.Message(topics, r)); len(batch) >= 500 {
+	add := func(m kafka.Message) error {
+		if batch = append(batch, m); len(batch) >= 500 {
 			return flush()
 		}
 		return nil
 	}
-	done = func() error { return errors.Join(flush(), w.Close()) }
-	return emit, done, nil
+	return sink{
+		record: func(r record.Record) error { return add(pipeline.Message(topics, r)) },
+		deadLetter: func(r record.Record) error {
+			return add(pipeline.DeadLetterMessage(topics, r))
+		},
+		done: func() error { return errors.Join(flush(), w.Close()) },
+	}, nil
 }
 
-// importFile decodes one saved response and emits a record per detection.
-func importFile(name string, meta record.Meta, enc *record.Encoder,
-	emit func(record.Record) error) (int, error) {
+// importFile decodes one saved response and emits a record per detection
+// and a dead-letter record per detection that could not be read. A file
+// that is not XML (an HTML page saved by mistake, JSON) is refused before
+// decoding, with an excerpt.
+func importFile(name string, kind decode.Kind, meta record.Meta, enc *record.Encoder,
+	out sink) (importCounts, error) {
+	var n importCounts
 	f, err := os.Open(name)
 	if err != nil {
-		return 0, err
+		return n, err
 	}
 	defer f.Close()
 
-	d := decode.New(f, 0) // a file has no HTTP status
-	n := 0
+	br := bufio.NewReaderSize(f, qualys.SniffLimit)
+	head, _ := br.Peek(qualys.SniffLimit)
+	if k := qualys.Sniff(head, len(head) < qualys.SniffLimit); k == qualys.BodyHTML || k == qualys.BodyOther {
+		return n, fmt.Errorf("not an XML document (the file is %s): %q", k, excerpt(head))
+	}
+	d := decode.Open(kind, br, 0) // a file has no HTTP status
 	for {
 		h, err := d.Next()
 		if err == io.EOF {
@@ -116,11 +157,26 @@ func importFile(name string, meta record.Meta, enc *record.Encoder,
 			return n, err
 		}
 		meta.ObservedAt = time.Now().UTC()
-		if err := emitHost(h, meta, enc, emit); err != nil {
+		for _, r := range h.Rejects {
+			if err := out.deadLetter(deadletter.FromReject(meta, r, 0)); err != nil {
+				return n, err
+			}
+			n.deadLettered++
+		}
+		if err := emitHost(h, meta, enc, out.record); err != nil {
 			return n, err
 		}
-		n += len(h.Detections)
+		n.records += len(h.Detections)
 	}
+}
+
+// excerpt returns the start of b on one line.
+func excerpt(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
 }
 
 func emitHost(h *qualys.Host, meta record.Meta, enc *record.Encoder, emit func(record.Record) error) error {

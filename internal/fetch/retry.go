@@ -86,8 +86,12 @@ func Classify(err error) Decision {
 	case errors.As(err, &apiErr):
 		return classifyAPI(apiErr)
 	case errors.As(err, &trErr):
+		// A page that is not XML with status 200 comes from something in
+		// between (a proxy's maintenance page, a portal): usually gone on
+		// a later try, and the tries are bounded.
 		s := trErr.HTTPStatus
-		return Decision{Cause: CauseServer, Retry: s >= 500 || s == 429, StopsSync: s == 401 || s == 403}
+		return Decision{Cause: CauseServer, Retry: s >= 500 || s == 429 || s == 200,
+			StopsSync: s == 401 || s == 403}
 	case errors.Is(err, decode.ErrEmptyBody):
 		return Decision{Cause: CauseEmpty, Retry: true}
 	case errors.Is(err, qualys.ErrIdleTimeout):

@@ -35,6 +35,7 @@ func TestClassify(t *testing.T) {
 		{"html_502", &qualys.TransportError{HTTPStatus: 502}, CauseServer, true, false},
 		{"html_403", &qualys.TransportError{HTTPStatus: 403}, CauseServer, false, true},
 		{"html_414", &qualys.TransportError{HTTPStatus: 414}, CauseServer, false, false},
+		{"html_page_with_http200", &qualys.TransportError{HTTPStatus: 200, Kind: "html"}, CauseServer, true, false},
 		{"cut_stream", fmt.Errorf("x: %w", decode.ErrCut), CauseCut, true, false},
 		{"reset", syscall.ECONNRESET, CauseCut, true, false},
 		{"unexpected_eof", io.ErrUnexpectedEOF, CauseCut, true, false},

@@ -257,6 +257,11 @@ func Message(t publish.Topics, r record.Record) kafka.Message {
 	return messageTo(t.ForStatus(r.Status), r)
 }
 
+// DeadLetterMessage returns the Kafka message of a dead-letter record.
+func DeadLetterMessage(t publish.Topics, r record.Record) kafka.Message {
+	return messageTo(t.DeadLetter(), r)
+}
+
 func messageTo(topic string, r record.Record) kafka.Message {
 	m := kafka.Message{Topic: topic, Key: r.Key, Value: r.Value}
 	m.Headers = make([]kafka.Header, len(r.Headers))
