@@ -20,7 +20,8 @@ NO_KAFKA_ENV := env -u Q2K_TEST_KAFKA -u Q2K_TEST_KAFKA_NAME -u CI
 # Fuzz targets of the parsers, as package:target. `make test` runs each for
 # FUZZTIME_SHORT; `make fuzz` for FUZZTIME.
 FUZZ_TARGETS := ./internal/decode:FuzzDecode ./internal/decode:FuzzReadIDSet \
-	./internal/record:FuzzDecode ./internal/simulator:FuzzParseQuery
+	./internal/record:FuzzDecode ./internal/simulator:FuzzParseQuery \
+	./internal/qualys:FuzzSniff
 FUZZTIME_SHORT ?= 10s
 FUZZTIME ?= 10m
 
