@@ -8,7 +8,7 @@
 //	qualys2kafka sync [--full]        one sync, then exit
 //	qualys2kafka simulate [flags]     serve the Qualys API simulator
 //	qualys2kafka tail [flags]         print the records of the topics as JSON lines
-//	qualys2kafka import [--dry-run] FILE...
+//	qualys2kafka import [--dry-run] [--decoder fast|reference] FILE...
 //	                                  publish saved detection responses
 //	qualys2kafka schema               print the Avro schema of the records
 //
@@ -19,7 +19,8 @@
 //	Q2K_QUALYS_PASSWORD[_FILE]        password, or a file holding it (required)
 //	Q2K_QUALYS_API_VERSION            5.0
 //	Q2K_QUALYS_REQUESTED_WITH         qualys2kafka
-//	Q2K_QUALYS_TRUNCATION_LIMIT       1000 hosts per page
+//	Q2K_QUALYS_TRUNCATION_LIMIT       1000 hosts per page (0: one page per range)
+//	Q2K_QUALYS_DECODER                fast (or reference)
 //	Q2K_QUALYS_AUTH                   basic (or session)
 //	Q2K_QUALYS_WORKERS                4 ranges at once, capped by the API's concurrency limit
 //	Q2K_QUALYS_RANGE_SIZE             5000 hosts per range
@@ -45,6 +46,7 @@
 //	Q2K_KAFKA_COMPRESSION             zstd
 //	Q2K_KAFKA_CREATE_TOPICS           false
 //	Q2K_KAFKA_PARTITIONS              6 (for created topics)
+//	Q2K_KAFKA_MAX_MESSAGE_BYTES       1000000 (larger records are dead-lettered)
 //	Q2K_SYNC_INTERVAL                 4h
 //	Q2K_SYNC_OVERLAP                  10m
 //	Q2K_SYNC_PROGRESS_EVERY           30s
