@@ -73,8 +73,30 @@ kafka-start: ## Start the local test broker (deploy/kafka/kafka.sh start)
 kafka-stop: ## Stop the local test broker
 	@$(KAFKA) stop
 
-bench: ## Run the Go benchmarks
-	@$(GO) test -run '^$$' -bench . -benchmem ./...
+# make bench measures everything in one run, against a real broker started
+# as for make test: the Go benchmarks of decoding, Avro encoding and
+# publishing, then cmd/benchtable's end-to-end syncs, and prints one table.
+# BENCH_PAGE_BYTES is the largest page, decoded streamed and synced as one
+# page (e.g. 256M for a quick run). Outputs and child logs: BENCH_OUT.
+BENCH_PAGE_BYTES ?= 2G
+BENCH_OUT ?= bin/bench
+BENCH_PKGS := ./internal/decode ./internal/record ./internal/pipeline
+BENCH_RUN := ^Benchmark(Decode|DecodeStream|EncodePage|Publish)$$
+bench: ## Speed and memory in one table, end to end into a real Kafka (BENCH_PAGE_BYTES=2G)
+	@if ! command -v java >/dev/null 2>&1; then
+		echo "make bench: java not found; the figures need the real Kafka broker" >&2
+		exit 1
+	fi
+	trap '$(KAFKA) stop' EXIT
+	$(KAFKA) start
+	eval "$$($(KAFKA) env)"
+	export Q2K_TEST_KAFKA Q2K_TEST_KAFKA_NAME BENCH_PAGE_BYTES='$(BENCH_PAGE_BYTES)'
+	mkdir -p '$(BENCH_OUT)'
+	$(GO) test -run '^$$' -bench '$(BENCH_RUN)' -benchmem -timeout 30m $(BENCH_PKGS) |
+		tee '$(BENCH_OUT)/gotest.txt'
+	$(GO) run ./cmd/benchtable -go '$(GO)' -gobench '$(BENCH_OUT)/gotest.txt' \
+		-logs '$(BENCH_OUT)' | tee '$(BENCH_OUT)/table.md'
+	echo "make bench took $$SECONDS s; table in $(BENCH_OUT)/table.md"
 
 lint: ## gofmt (must list nothing) and go vet
 	@unformatted=$$(gofmt -l .)
