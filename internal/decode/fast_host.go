@@ -1,0 +1,301 @@
+package decode
+
+import (
+	"github.com/q2k/qualys2kafka/internal/qualys"
+)
+
+// readHost reads one HOST element as Decoder.readHost does: children in
+// any order, unknown ones skipped, and a value that cannot be read
+// rejecting its detection, or every detection of the host when it is the
+// host's own.
+func (d *fastDecoder) readHost() (*qualys.Host, error) {
+	h := &qualys.Host{}
+	hasID := false
+	d.inHost, d.hostFault, d.spans = true, nil, d.spans[:0]
+	d.detections = d.detections[:0]
+	defer func() { d.inHost = false; d.f.keep = -1 }()
+	for {
+		el, err := d.child()
+		if err != nil {
+			return nil, err
+		}
+		if el == nil {
+			break
+		}
+		if el.elem == elemID {
+			hasID = true
+		}
+		if err := d.hostField(h, el); err != nil {
+			return nil, err
+		}
+	}
+	if !hasID && d.hostFault == nil {
+		d.hostFault = &fault{qualys.RejectMissing, "HOST", "no ID element"}
+	}
+	if d.hostFault != nil {
+		d.rejectAll(h)
+	} else if len(d.detections) > 0 {
+		h.Detections = append([]qualys.Detection(nil), d.detections...)
+	}
+	for i := range h.Rejects {
+		h.Rejects[i].HostID = h.ID
+	}
+	return h, nil
+}
+
+// rejectAll turns every detection of h into a reject after a fault of the
+// host itself, as Decoder.rejectAll does.
+func (d *fastDecoder) rejectAll(h *qualys.Host) {
+	rejects := make([]qualys.Reject, 0, len(d.spans))
+	for _, sp := range d.spans {
+		if sp.reject >= 0 {
+			rejects = append(rejects, h.Rejects[sp.reject])
+			continue
+		}
+		rejects = append(rejects, qualys.Reject{
+			Reason: d.hostFault.reason,
+			Detail: "host " + d.hostFault.detail(),
+			QID:    d.detections[sp.detection].QID,
+			Raw:    string(d.f.slice(sp.from, sp.to)),
+		})
+	}
+	h.Rejects = rejects
+}
+
+func (d *fastDecoder) hostField(h *qualys.Host, el *token) error {
+	switch el.elem {
+	case elemID:
+		return d.requiredInt(elemID, &h.ID)
+	case elemAssetID:
+		return d.optInt(elemAssetID, &h.AssetID)
+	case elemIP:
+		return d.textField(&h.IP)
+	case elemIPv6:
+		return d.textField(&h.IPv6)
+	case elemTrackingMethod:
+		return d.textField(&h.TrackingMethod)
+	case elemNetworkID:
+		return d.optInt(elemNetworkID, &h.NetworkID)
+	case elemOS:
+		return d.textField(&h.OS)
+	case elemOSCPE:
+		return d.textField(&h.OSCPE)
+	case elemDNS:
+		return d.textField(&h.DNS)
+	case elemDNSData:
+		return d.readDNSData(&h.DNSData)
+	case elemCloudProvider:
+		return d.textField(&h.CloudProvider)
+	case elemCloudService:
+		return d.textField(&h.CloudService)
+	case elemCloudResourceID:
+		return d.textField(&h.CloudResourceID)
+	case elemEC2InstanceID:
+		return d.textField(&h.EC2InstanceID)
+	case elemNetBIOS:
+		return d.textField(&h.NetBIOS)
+	case elemQGHostID:
+		return d.textField(&h.QGHostID)
+	}
+	return d.hostScanField(h, el)
+}
+
+// hostScanField reads the scan dates and the nested lists of a host.
+func (d *fastDecoder) hostScanField(h *qualys.Host, el *token) error {
+	switch e := el.elem; e {
+	case elemLastScan:
+		return d.timeField(e, &h.LastScan)
+	case elemLastVMScanned:
+		return d.timeField(e, &h.LastVMScanned)
+	case elemLastVMScannedDuration:
+		return d.optInt(e, &h.LastVMScannedDuration)
+	case elemLastVMAuthScanned:
+		return d.timeField(e, &h.LastVMAuthScanned)
+	case elemLastVMAuthScannedDuration:
+		return d.optInt(e, &h.LastVMAuthScannedDuration)
+	case elemLastPCScanned:
+		return d.timeField(e, &h.LastPCScanned)
+	case elemTags:
+		return d.readTags(h)
+	case elemMetadata:
+		return d.readMetadata(h)
+	case elemCloudProviderTags:
+		return d.readCloudTags(h)
+	case elemDetectionList:
+		return d.readDetectionList(h)
+	}
+	return d.skip()
+}
+
+func (d *fastDecoder) readDNSData(dns *qualys.DNSData) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		switch el.elem {
+		case elemHostname:
+			err = d.textField(&dns.Hostname)
+		case elemDomain:
+			err = d.textField(&dns.Domain)
+		case elemFQDN:
+			err = d.textField(&dns.FQDN)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readTags(h *qualys.Host) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		if el.elem != elemTag {
+			if err := d.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		var t qualys.Tag
+		err = d.readTag(&t)
+		h.Tags = append(h.Tags, t)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readTag(t *qualys.Tag) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		switch el.elem {
+		case elemTagID:
+			err = d.optInt(elemTagID, &t.ID)
+		case elemName:
+			err = d.textField(&t.Name)
+		case elemColor:
+			err = d.textField(&t.Color)
+		case elemBackgroundColor:
+			err = d.textField(&t.BackgroundColor)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readMetadata reads METADATA, whose children are one element per cloud
+// provider, each holding ATTRIBUTE elements.
+func (d *fastDecoder) readMetadata(h *qualys.Host) error {
+	for {
+		provider, err := d.child()
+		if err != nil || provider == nil {
+			return err
+		}
+		if err := d.readProvider(h, d.strs.get(provider.local)); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readProvider(h *qualys.Host, provider string) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		if el.elem != elemAttribute {
+			if err := d.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		a := qualys.CloudAttribute{Provider: provider}
+		err = d.readAttribute(&a)
+		h.Metadata = append(h.Metadata, a)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readAttribute(a *qualys.CloudAttribute) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		switch e := el.elem; e {
+		case elemName:
+			err = d.textField(&a.Name)
+		case elemLastStatus:
+			err = d.textField(&a.LastStatus)
+		case elemValue:
+			err = d.textField(&a.Value)
+		case elemLastSuccessDate:
+			err = d.timeField(e, &a.LastSuccess)
+		case elemLastErrorDate:
+			err = d.timeField(e, &a.LastErrorDate)
+		case elemLastError:
+			err = d.textField(&a.LastError)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readCloudTags(h *qualys.Host) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		if el.elem != elemCloudTag {
+			if err := d.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		var t qualys.CloudTag
+		err = d.readCloudTag(&t)
+		h.CloudTags = append(h.CloudTags, t)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *fastDecoder) readCloudTag(t *qualys.CloudTag) error {
+	for {
+		el, err := d.child()
+		if err != nil || el == nil {
+			return err
+		}
+		switch e := el.elem; e {
+		case elemName:
+			err = d.textField(&t.Name)
+		case elemValue:
+			err = d.textField(&t.Value)
+		case elemLastSuccessDate:
+			err = d.timeField(e, &t.LastSuccess)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package decode
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/q2k/qualys2kafka/internal/qualys"
+	"github.com/q2k/qualys2kafka/internal/simulator"
+)
+
+// streamOutcome is everything a Stream yields for one document, as the
+// differential tests compare it. Repairs are compared only for documents
+// read to their end: after an error they count what each decoder had read
+// ahead, which differs by design.
+type streamOutcome struct {
+	Hosts      []*qualys.Host
+	ServerTime time.Time
+	Warning    *qualys.Warning
+	Repairs    Repairs
+	Class      string // how it ended: eof, cut, empty, api or other
+	APIError   *qualys.APIError
+	Err        string // the message, for the report only: not compared
+}
+
+// maxHosts stops a decoder that would not end.
+const maxHosts = 1 << 20
+
+func decodeStream(k Kind, r io.Reader) streamOutcome {
+	d := Open(k, r, 200)
+	var out streamOutcome
+	for range maxHosts {
+		h, err := d.Next()
+		if err == nil {
+			out.Hosts = append(out.Hosts, h)
+			continue
+		}
+		out.Class = errorClass(err)
+		if out.Class == "api" {
+			errors.As(err, &out.APIError)
+		}
+		if out.Class == "eof" {
+			out.Repairs = d.Repairs()
+		} else {
+			out.Err = err.Error()
+		}
+		break
+	}
+	out.ServerTime, out.Warning = d.ServerTime(), d.Warning()
+	return out
+}
+
+// errorClass names the kind of an error as callers act on it.
+func errorClass(err error) string {
+	var apiErr *qualys.APIError
+	switch {
+	case err == io.EOF:
+		return "eof"
+	case errors.Is(err, ErrCut):
+		return "cut"
+	case errors.Is(err, ErrEmptyBody):
+		return "empty"
+	case errors.As(err, &apiErr):
+		return "api"
+	}
+	return "other"
+}
+
+// readerKind turns a document into the reader a decoder reads it from.
+type readerKind struct {
+	name string
+	open func(doc []byte) io.Reader
+}
+
+// readers feed a document whole, one byte per read, in chunks of random
+// sizes (the same sizes for both decoders), with its last bytes and io.EOF
+// in the same read, and failing after its last byte as a reset
+// connection does.
+var readers = []readerKind{
+	{"whole", func(doc []byte) io.Reader { return bytes.NewReader(doc) }},
+	{"one_byte", func(doc []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(doc)) }},
+	{"random_chunks", func(doc []byte) io.Reader { return newChunkReader(doc, uint64(len(doc))) }},
+	{"data_with_eof", func(doc []byte) io.Reader {
+		return iotest.DataErrReader(bytes.NewReader(doc))
+	}},
+	{"reset", func(doc []byte) io.Reader {
+		return io.MultiReader(bytes.NewReader(doc), iotest.ErrReader(errReset))
+	}},
+}
+
+var errReset = errors.New("connection reset by peer")
+
+// chunkReader returns a document in reads of 1 to 64 KiB, sizes drawn from
+// a seeded generator; half of them are tiny, to split tokens often.
+type chunkReader struct {
+	doc []byte
+	rnd *rand.Rand
+}
+
+func newChunkReader(doc []byte, seed uint64) *chunkReader {
+	return &chunkReader{doc: doc, rnd: rand.New(rand.NewPCG(seed, 7))}
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.doc) == 0 {
+		return 0, io.EOF
+	}
+	n := 1 + c.rnd.IntN(16)
+	if c.rnd.IntN(2) == 0 {
+		n = 1 + c.rnd.IntN(64<<10)
+	}
+	n = copy(p[:min(n, len(p))], c.doc)
+	c.doc = c.doc[n:]
+	return n, nil
+}
+
+// diffKinds decodes doc with both decoders through every reader and
+// returns the first difference, "" if there is none.
+func diffKinds(doc []byte) string {
+	for _, rk := range readers {
+		want := decodeStream(Reference, rk.open(doc))
+		got := decodeStream(Fast, rk.open(doc))
+		if diff := cmp.Diff(want, got, ignoreMessage); diff != "" {
+			return fmt.Sprintf("read %s: fast differs from reference (-reference +fast):\n%s"+
+				"reference error: %s\nfast error: %s", rk.name, diff, want.Err, got.Err)
+		}
+	}
+	return ""
+}
+
+// ignoreMessage leaves error messages out of comparisons: the decoders
+// word some errors differently and place them differently, and callers
+// act only on the class.
+var ignoreMessage = cmpopts.IgnoreFields(streamOutcome{}, "Err")
+
+func checkSame(t *testing.T, doc []byte) {
+	t.Helper()
+	if diff := diffKinds(doc); diff != "" {
+		t.Errorf("%s\ndocument (%d bytes): %.600q", diff, len(doc), doc)
+	}
+}
+
+// testdataDocs returns every document of testdata by name.
+func testdataDocs(t testing.TB) map[string][]byte {
+	var files []string
+	for _, pattern := range []string{"testdata/*.xml", "testdata/crafted/*.xml",
+		"testdata/hostlist/*.xml"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	if len(files) < 10 {
+		t.Fatalf("found %d test documents, want at least 10", len(files))
+	}
+	docs := map[string][]byte{}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[strings.TrimSuffix(filepath.Base(file), ".xml")] = b
+	}
+	return docs
+}
+
+// TestFastMatchesReferenceOnTestdata compares the decoders on every real
+// sample and crafted document of testdata.
+func TestFastMatchesReferenceOnTestdata(t *testing.T) {
+	for name, doc := range testdataDocs(t) {
+		t.Run(name, func(t *testing.T) { checkSame(t, doc) })
+	}
+}
+
+// simulatorPage returns one page of the simulator's detection API for a
+// fleet of the given size: query parameters and faults as given.
+func simulatorPage(t testing.TB, hosts int, query url.Values, faults simulator.Faults) []byte {
+	t.Helper()
+	cfg := simulator.DefaultConfig()
+	cfg.FleetConfig = simulator.FleetConfig{Seed: uint64(hosts), Hosts: hosts, MaxDetections: 25}
+	cfg.Faults = faults
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet,
+		"/api/5.0/fo/asset/host/vm/detection/?"+query.Encode(), nil)
+	req.SetBasicAuth(cfg.User, cfg.Password)
+	req.Header.Set("X-Requested-With", "fast_test")
+	rec := httptest.NewRecorder()
+	sim.ServeHTTP(rec, req)
+	return rec.Body.Bytes()
+}
+
+// pageQuery returns the parameters of a page holding every host, with the
+// extra parameters given as name=value pairs.
+func pageQuery(extra ...string) url.Values {
+	q := url.Values{"action": {"list"}, "truncation_limit": {"0"}, "status": {qualys.AllStatuses}}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		q.Set(k, v)
+	}
+	return q
+}
+
+// TestFastMatchesReferenceOnGeneratedPages compares the decoders on pages
+// of the simulator in every shape it writes: with and without RESULTS,
+// tags, cloud metadata and tags, QDS, keep-alive comments and a WARNING.
+func TestFastMatchesReferenceOnGeneratedPages(t *testing.T) {
+	all := []string{"show_results=1", "show_igs=1", "show_tags=1", "show_qds=1",
+		"show_qds_factors=1", "show_asset_id=1", "show_reopened_info=1", "host_metadata=all",
+		"show_cloud_tags=1", "vuln_detection_source=1", "echo_request=1"}
+	keepAlive := simulator.Faults{Rules: []simulator.FaultRule{
+		{Fault: simulator.Fault{Kind: simulator.FaultKeepAlive, Every: 2}}}}
+	tests := []struct {
+		name   string
+		hosts  int
+		query  url.Values
+		faults simulator.Faults
+	}{
+		{name: "defaults", hosts: 40, query: pageQuery()},
+		{name: "everything", hosts: 40, query: pageQuery(all...)},
+		{name: "no_results", hosts: 40, query: pageQuery("show_results=0", "show_igs=1")},
+		{name: "keep_alive_comments", hosts: 20, query: pageQuery(all...), faults: keepAlive},
+		{name: "truncated_with_warning", hosts: 60,
+			query: pageQuery(append(all, "truncation_limit=7")...)},
+		{name: "empty", hosts: 5, query: pageQuery("ids=1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := simulatorPage(t, tt.hosts, tt.query, tt.faults)
+			if !bytes.Contains(doc, []byte(RootElement)) {
+				t.Fatalf("not a detection page: %.300s", doc)
+			}
+			t.Logf("%d bytes", len(doc))
+			checkSame(t, doc)
+		})
+	}
+}
+
+// TestFastMatchesReferenceOnEveryCut cuts a small document that holds
+// most constructs at every offset, and also fails it there as a reset
+// connection would.
+func TestFastMatchesReferenceOnEveryCut(t *testing.T) {
+	doc := []byte(craftedPage)
+	for i := range len(doc) {
+		if diff := diffKinds(doc[:i]); diff != "" {
+			t.Fatalf("cut at %d of %d: %s", i, len(doc), diff)
+		}
+	}
+}
+
+// TestDiffKindsCanFail makes sure the comparison sees a difference in each
+// field it compares: a test that cannot fail proves nothing.
+func TestDiffKindsCanFail(t *testing.T) {
+	base := decodeStream(Reference, strings.NewReader(craftedPage))
+	changes := map[string]func(o *streamOutcome){
+		"host_field":  func(o *streamOutcome) { o.Hosts[0].Detections[0].Results += "x" },
+		"host_reject": func(o *streamOutcome) { o.Hosts[1].Rejects = nil },
+		"server_time": func(o *streamOutcome) { o.ServerTime = o.ServerTime.Add(time.Second) },
+		"warning":     func(o *streamOutcome) { o.Warning = nil },
+		"repairs":     func(o *streamOutcome) { o.Repairs.InvalidUTF8++ },
+		"class":       func(o *streamOutcome) { o.Class = "cut" },
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			other := decodeStream(Reference, strings.NewReader(craftedPage))
+			change(&other)
+			if cmp.Diff(base, other, ignoreMessage) == "" {
+				t.Errorf("changing %s went unnoticed", name)
+			}
+		})
+	}
+}
+
+// TestFastMatchesReferenceWithTinyLookahead lets gosax read almost nothing
+// of a token before encoding/xml takes it over, so that most tokens go the
+// slow way and gosax starts again after each: the two ways must agree.
+func TestFastMatchesReferenceWithTinyLookahead(t *testing.T) {
+	defer func(l, tl int64) { lookahead, textLookahead = l, tl }(lookahead, textLookahead)
+	lookahead, textLookahead = 4, 16
+
+	docs := testdataDocs(t)
+	for _, c := range craftedCases {
+		docs[c.name] = []byte(c.doc)
+	}
+	docs["generated"] = simulatorPage(t, 10, pageQuery("show_results=1", "show_qds=1",
+		"show_qds_factors=1", "show_tags=1"), simulator.Faults{})
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) { checkSame(t, doc) })
+	}
+}
+
+// TestRunRepairMatchesRepair reads random bytes, mostly XML-like, through
+// both repair readers in random chunks: the output, the counts and the
+// reads from the source must be the same.
+func TestRunRepairMatchesRepair(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("<>&;abc \t\r\n\x00\x07\x7f\xc3\xa9\xe2\x82\xac" +
+		"\xf0\x9f\x98\x80\xef\xbf\xbe\xff\xed\xa0\x80")
+	for i := range 300 {
+		doc := make([]byte, rnd.IntN(3000))
+		for j := range doc {
+			doc[j] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		want, wantReads := repairAll(newRepairReader(newChunkReader(doc, uint64(i))))
+		rr := newRepairReader(newChunkReader(doc, uint64(i)))
+		got, gotReads := repairAll(&runRepair{repairReader: rr})
+		same := bytes.Equal(got.out, want.out) && got.repairs == want.repairs
+		if !same || gotReads != wantReads {
+			t.Fatalf("document %q: run repair gave %q %+v after %d reads, repair %q %+v after %d",
+				doc, got.out, got.repairs, gotReads, want.out, want.repairs, wantReads)
+		}
+	}
+}
+
+type repaired struct {
+	out     []byte
+	repairs Repairs
+}
+
+// repairAll reads r to its end in reads of 1 to 100 bytes and returns what
+// it gave and how many reads it took.
+func repairAll(r io.Reader) (repaired, int) {
+	var out repaired
+	rnd := rand.New(rand.NewPCG(3, 4))
+	reads := 0
+	for {
+		p := make([]byte, 1+rnd.IntN(100))
+		n, err := r.Read(p)
+		reads++
+		out.out = append(out.out, p[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	switch rr := r.(type) {
+	case *repairReader:
+		out.repairs = rr.repairs
+	case *runRepair:
+		out.repairs = rr.repairs
+	}
+	return out, reads
+}

@@ -1,0 +1,286 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+
+	"github.com/orisano/gosax"
+)
+
+type tokenKind uint8
+
+// The tokens the fast decoder acts on. Comments, processing instructions
+// and directives are checked and dropped, as the reference decoder ignores
+// them wherever they are.
+const (
+	tokStart tokenKind = iota + 1
+	tokEnd
+	tokText // character data or a CDATA section, one token each
+	tokEOF  // the end of input, all elements closed
+)
+
+// token is what tokenizer.next returns. Its slices are valid until the
+// next call.
+type token struct {
+	kind  tokenKind
+	elem  elem   // of a start or end tag
+	local []byte // local name of a start tag
+	// attrs are the attribute bytes of a start tag read by the fast path,
+	// slowAttrs those of one read by encoding/xml.
+	attrs     []byte
+	slowAttrs []xml.Attr
+	text      []byte // decoded character data
+	from, to  int64  // offsets of the first byte and past the last
+}
+
+// tokenizer turns gosax events into tokens with the checks and decoding
+// of encoding/xml in Strict mode, so that the fast decoder accepts and
+// refuses exactly what the reference decoder does. gosax only delimits
+// tokens, and loosely: the fast path checks each one and leaves anything
+// unusual (a directive, the XML declaration, a character outside ASCII in
+// a name, a malformed tag, a read error) to encoding/xml, which reads that
+// one token again from its first byte; gosax then goes on after it.
+type tokenizer struct {
+	f   *feed
+	sax *gosax.Reader
+
+	names   []byte // qualified names of the open elements, end to end
+	ends    []int  // where each name in names ends
+	elems   []elem // the elem of each open element
+	closing bool   // the last start tag closed itself: its end is next
+
+	tok     token
+	scratch []byte // decoded text
+}
+
+// syntaxError is a token that encoding/xml refuses. asked is the offset
+// past the last byte the reference decoder had asked for when it found
+// the fault: from it the decoder tells a cut document from a bad one.
+type syntaxError struct {
+	err   error
+	asked int64
+}
+
+func (e *syntaxError) Error() string { return e.err.Error() }
+func (e *syntaxError) Unwrap() error { return e.err }
+
+// errSlow sends a token to encoding/xml.
+var errSlow = errors.New("token left to encoding/xml")
+
+func newTokenizer(f *feed) *tokenizer {
+	return &tokenizer{f: f, sax: gosax.NewReaderSize(f, feedChunk)}
+}
+
+// next returns the next token. Errors are *syntaxError.
+func (t *tokenizer) next() (*token, error) {
+	if t.closing {
+		t.closing = false
+		t.tok.kind, t.tok.elem, t.tok.from = tokEnd, t.pop(), t.tok.to
+		return &t.tok, nil
+	}
+	for {
+		from := t.f.pos
+		ev, err := t.sax.Event()
+		ready := false
+		if err == nil {
+			ready, err = t.take(ev, from)
+		}
+		if err != nil && !isSyntax(err) {
+			ready, err = t.slow(from)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ready {
+			return &t.tok, nil
+		}
+	}
+}
+
+func isSyntax(err error) bool {
+	_, ok := err.(*syntaxError)
+	return ok
+}
+
+// take reads one gosax event on the fast path. It returns false for the
+// events the decoder does not see, and errSlow for those it cannot take.
+func (t *tokenizer) take(ev gosax.Event, from int64) (bool, error) {
+	b := ev.Bytes
+	to := from + int64(len(b))
+	switch ev.Type() {
+	case gosax.EventText:
+		return t.text(b, from, to)
+	case gosax.EventCData:
+		return t.cdata(b, from, to)
+	case gosax.EventStart:
+		return t.start(b, from, to)
+	case gosax.EventEnd:
+		n, ok := parseEndTag(b)
+		if !ok {
+			return false, errSlow
+		}
+		return true, t.end(b[2:2+n], from, to)
+	case gosax.EventComment:
+		return t.skipIf(commentOK(b), to)
+	case gosax.EventProcessingInstruction:
+		return t.skipIf(procInstOK(b), to)
+	case gosax.EventEOF:
+		return t.eof(from)
+	}
+	return false, errSlow // a directive
+}
+
+func (t *tokenizer) skipIf(ok bool, to int64) (bool, error) {
+	if !ok {
+		return false, errSlow
+	}
+	t.f.pos = to
+	return false, nil
+}
+
+func (t *tokenizer) text(b []byte, from, to int64) (bool, error) {
+	text := b
+	if !plain(b) {
+		var ok bool
+		if text, ok = appendText(t.scratch[:0], b); !ok {
+			return false, errSlow
+		}
+		t.scratch = text
+	}
+	t.setText(text, from, to)
+	return true, nil
+}
+
+// setText makes the token character data. Tokens are filled field by field:
+// a whole token written at once costs a write barrier per slice while the
+// collector runs.
+func (t *tokenizer) setText(text []byte, from, to int64) {
+	t.f.pos = to
+	t.tok.kind, t.tok.text, t.tok.from, t.tok.to = tokText, text, from, to
+}
+
+func (t *tokenizer) cdata(b []byte, from, to int64) (bool, error) {
+	text, ok := cdataContent(b)
+	if !ok {
+		return false, errSlow
+	}
+	if bytes.IndexByte(text, '\r') >= 0 {
+		text = appendCDATA(t.scratch[:0], text)
+		t.scratch = text
+	}
+	t.setText(text, from, to)
+	return true, nil
+}
+
+func (t *tokenizer) start(b []byte, from, to int64) (bool, error) {
+	n, empty, ok := parseStartTag(b, &t.scratch)
+	if !ok {
+		return false, errSlow
+	}
+	name := b[1 : 1+n]
+	local := localName(name)
+	e := lookupElem(local)
+	t.push(name, e)
+	t.f.pos = to
+	t.closing = empty
+	t.tok.kind, t.tok.elem, t.tok.local, t.tok.from, t.tok.to = tokStart, e, local, from, to
+	t.tok.attrs, t.tok.slowAttrs = b[1+n:len(b)-1], nil
+	return true, nil
+}
+
+// end closes the innermost element, which must have the same name, as
+// encoding/xml's Token requires.
+func (t *tokenizer) end(name []byte, from, to int64) error {
+	if len(t.ends) == 0 {
+		return t.fault(to, "unexpected end element </%s>", name)
+	}
+	open := t.names[t.openStart():]
+	if !bytes.Equal(open, name) {
+		return t.fault(to, "element <%s> closed by </%s>", open, name)
+	}
+	e := t.pop()
+	t.f.pos = to
+	t.tok.kind, t.tok.elem, t.tok.from, t.tok.to = tokEnd, e, from, to
+	return nil
+}
+
+func (t *tokenizer) eof(at int64) (bool, error) {
+	if len(t.ends) > 0 {
+		return false, &syntaxError{err: errUnexpectedEOF, asked: at + 1}
+	}
+	t.tok.kind, t.tok.from, t.tok.to = tokEOF, at, at
+	return true, nil
+}
+
+var errUnexpectedEOF = errors.New("unexpected EOF")
+
+func (t *tokenizer) fault(asked int64, format string, args ...any) error {
+	return &syntaxError{err: fmt.Errorf(format, args...), asked: asked}
+}
+
+func (t *tokenizer) push(name []byte, e elem) {
+	t.names = append(t.names, name...)
+	t.ends = append(t.ends, len(t.names))
+	t.elems = append(t.elems, e)
+}
+
+func (t *tokenizer) openStart() int {
+	if len(t.ends) < 2 {
+		return 0
+	}
+	return t.ends[len(t.ends)-2]
+}
+
+// pop closes the innermost element and returns its elem.
+func (t *tokenizer) pop() elem {
+	t.names = t.names[:t.openStart()]
+	t.ends = t.ends[:len(t.ends)-1]
+	e := t.elems[len(t.elems)-1]
+	t.elems = t.elems[:len(t.elems)-1]
+	return e
+}
+
+// slow reads the token at offset from with encoding/xml, as the reference
+// decoder reads it, then has gosax go on after it.
+func (t *tokenizer) slow(from int64) (bool, error) {
+	r := &replay{f: t.f, off: from}
+	x := xml.NewDecoder(r)
+	x.Strict = true
+	x.CharsetReader = charsetReader
+	raw, err := x.RawToken()
+	if err != nil {
+		return false, &syntaxError{err: err, asked: r.asked}
+	}
+	to := from + x.InputOffset()
+	t.f.rewind(to)
+	t.sax.Reset(t.f)
+
+	switch v := raw.(type) {
+	case xml.StartElement:
+		e := elemIndex[v.Name.Local]
+		t.push(qualified(v.Name), e)
+		t.closing = t.f.buf[to-t.f.base-2] == '/'
+		t.tok = token{kind: tokStart, elem: e, local: []byte(v.Name.Local),
+			slowAttrs: v.Attr, from: from, to: to}
+	case xml.EndElement:
+		if err := t.end(qualified(v.Name), from, to); err != nil {
+			return false, err
+		}
+	case xml.CharData:
+		t.scratch = append(t.scratch[:0], v...)
+		t.tok = token{kind: tokText, text: t.scratch, from: from, to: to}
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// qualified returns a name read by RawToken as it was written.
+func qualified(n xml.Name) []byte {
+	if n.Space == "" {
+		return []byte(n.Local)
+	}
+	return []byte(n.Space + ":" + n.Local)
+}
