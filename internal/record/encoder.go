@@ -1,9 +1,11 @@
 package record
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/linkedin/goavro/v2"
 
@@ -16,7 +18,10 @@ import (
 //
 // TODO(registry): a Confluent wire-format framing (byte 0, 4-byte
 // big-endian schema ID, Avro binary) implements this once the registry
-// client that hands out schema IDs exists.
+// client that hands out schema IDs exists. Encode writes the Avro binary
+// itself only for SingleObject and takes the ten times slower goavro path
+// for any other framing, so that framing should also hand Encode its
+// prefix bytes.
 type Framing interface {
 	// AppendValue appends the framed encoding of native, per c, to dst and
 	// returns the extended slice.
@@ -92,7 +97,9 @@ func (e *SchemaMismatchError) Error() string {
 // reading the items, and its default (2^31) lets one corrupt or hostile
 // value ask for 32 GiB; FuzzDecode found that. No detection has near this
 // many tags or CVEs. The limit is a goavro global, so it applies to every
-// goavro decoder in the process; it does not affect encoding.
+// goavro decoder in the process. goavro's encoder also splits longer arrays
+// into blocks of this many items, and appendArray does the same so that its
+// bytes stay goavro's.
 const maxArrayItems = 1 << 16
 
 func init() {
@@ -105,6 +112,12 @@ type Encoder struct {
 	codec       *goavro.Codec
 	framing     Framing
 	contentType string
+
+	// direct reports whether the framing is SingleObject, whose values
+	// Encode writes itself (see binary.go) instead of through goavro.
+	direct bool
+	// prefix is the single-object header: C3 01, then the fingerprint.
+	prefix [10]byte
 }
 
 // NewEncoder returns an Encoder of the embedded detection schema that frames
@@ -121,7 +134,11 @@ func NewEncoderFraming(f Framing) (*Encoder, error) {
 		return nil, fmt.Errorf("detection schema: %w", err)
 	}
 
-	return &Encoder{codec: c, framing: f, contentType: f.ContentType(c)}, nil
+	e := &Encoder{codec: c, framing: f, contentType: f.ContentType(c)}
+	_, e.direct = f.(SingleObject)
+	e.prefix[0], e.prefix[1] = 0xC3, 0x01
+	binary.LittleEndian.PutUint64(e.prefix[2:], c.Rabin)
+	return e, nil
 }
 
 // Fingerprint returns the CRC-64-AVRO fingerprint of the detection schema.
@@ -130,13 +147,90 @@ func (e *Encoder) Fingerprint() uint64 {
 }
 
 // Encode returns the record of one detection of host h. It fails when m has
-// no RunID or ObservedAt, or when goavro rejects the datum (a bug: Native
-// always matches the schema); the error names the host ID and QID.
+// no RunID or ObservedAt. With a framing other than SingleObject it also
+// fails when goavro rejects the datum (a bug: Native always matches the
+// schema); the error names the host ID and QID.
+//
+// With SingleObject, the key, the value and the header values share one
+// allocation, each capped at its own length so that appending to one
+// cannot overwrite another.
 func (e *Encoder) Encode(m Meta, h *qualys.Host, d *qualys.Detection) (Record, error) {
 	if m.RunID == "" || m.ObservedAt.IsZero() {
 		return Record{}, errors.New("encode detection: meta needs a run ID and an observed time")
 	}
+	if e.direct {
+		return e.encodeDirect(m, h, d), nil
+	}
+	return e.encodeNative(m, h, d)
+}
 
+// scratch holds buffers in which encodeDirect lays out a record before
+// copying it into one allocation of the exact size. Buffers grown past
+// maxScratch by a huge RESULTS are dropped rather than kept.
+var scratch = sync.Pool{
+	New: func() any {
+		b := make([]byte, 0, 4096)
+		return &b
+	},
+}
+
+const maxScratch = 1 << 20
+
+// encodeDirect is Encode for SingleObject: the value is written by
+// appendDatum, with the same bytes as encodeNative.
+func (e *Encoder) encodeDirect(m Meta, h *qualys.Host, d *qualys.Detection) Record {
+	bp := scratch.Get().(*[]byte)
+	b := (*bp)[:0]
+
+	status := symbolIndex(statusSymbols[:], d.Status)
+	b = appendKey(b, m.Subscription, h.ID, d)
+	keyEnd := len(b)
+	id := eventID(b, statusSymbols[status], d)
+
+	b = append(b, e.prefix[:]...)
+	b = appendDatum(b, m, id, status, h, d)
+	valueEnd := len(b)
+
+	// The header values follow in the order of Record.Headers.
+	var ends [5]int
+	b = append(b, statusSymbols[status]...)
+	ends[0] = len(b)
+	b = strconv.AppendInt(b, h.ID, 10)
+	ends[1] = len(b)
+	b = strconv.AppendInt(b, d.QID, 10)
+	ends[2] = len(b)
+	b = append(b, m.RunID...)
+	ends[3] = len(b)
+	b = append(b, e.contentType...)
+	ends[4] = len(b)
+
+	out := make([]byte, len(b))
+	copy(out, b)
+	if cap(b) <= maxScratch {
+		*bp = b
+		scratch.Put(bp)
+	}
+
+	return Record{
+		Key:   out[:keyEnd:keyEnd],
+		Value: out[keyEnd:valueEnd:valueEnd],
+		Headers: []Header{
+			{Key: HeaderStatus, Value: out[valueEnd:ends[0]:ends[0]]},
+			{Key: HeaderHostID, Value: out[ends[0]:ends[1]:ends[1]]},
+			{Key: HeaderQID, Value: out[ends[1]:ends[2]:ends[2]]},
+			{Key: HeaderRunID, Value: out[ends[2]:ends[3]:ends[3]]},
+			{Key: HeaderContentType, Value: out[ends[3]:ends[4]:ends[4]]},
+		},
+		Status:  statusSymbols[status],
+		EventID: id,
+		HostID:  h.ID,
+		QID:     d.QID,
+	}
+}
+
+// encodeNative is Encode for any other framing, which takes goavro's native
+// form: it builds Native and lets the framing encode it.
+func (e *Encoder) encodeNative(m Meta, h *qualys.Host, d *qualys.Detection) (Record, error) {
 	native := Native(m, h, d)
 	value, err := e.framing.AppendValue(make([]byte, 0, 512+len(d.Results)), e.codec, native)
 	if err != nil {

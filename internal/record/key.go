@@ -27,7 +27,12 @@ import (
 //	|123|38170|443|tcp|1||
 func Key(subscription string, hostID int64, d *qualys.Detection) []byte {
 	b := make([]byte, 0, 48+len(subscription)+len(d.FQDN)+len(d.Instance))
+	return appendKey(b, subscription, hostID, d)
+}
 
+// appendKey appends the Key of a detection to b, so that Encode can build
+// the key in its scratch buffer instead of allocating it.
+func appendKey(b []byte, subscription string, hostID int64, d *qualys.Detection) []byte {
 	b = appendEscaped(b, subscription)
 	b = append(b, '|')
 	b = strconv.AppendInt(b, hostID, 10)
@@ -74,10 +79,15 @@ func appendEscaped(b []byte, s string) []byte {
 // drop the repeats that overlapping syncs and retries produce; a change of
 // status, any of those times or the count gives a new ID.
 func EventID(subscription string, h *qualys.Host, d *qualys.Detection) string {
-	b := Key(subscription, h.ID, d)
+	return eventID(Key(subscription, h.ID, d), Status(d), d)
+}
 
-	b = append(b, '|')
-	b = append(b, Status(d)...)
+// eventID returns the event ID of d given its key and status symbol. It
+// appends the state to key, which may write into key's spare capacity, so
+// that Encode can hash its scratch buffer without allocating.
+func eventID(key []byte, status string, d *qualys.Detection) string {
+	b := append(key, '|')
+	b = append(b, status...)
 	times := [...]time.Time{d.LastUpdate, d.LastFound, d.LastTest, d.LastFixed, d.LastProcessed}
 	for _, t := range times {
 		b = append(b, '|')
@@ -91,5 +101,7 @@ func EventID(subscription string, h *qualys.Host, d *qualys.Detection) string {
 	}
 
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/q2k/qualys2kafka/internal/qualys"
 )
@@ -106,4 +107,50 @@ func normalize(word string) string {
 		}
 		return unicode.ToUpper(r)
 	}, strings.TrimSpace(word))
+}
+
+// statusSymbols are the DetectionStatus symbols in schema order, so that a
+// symbol's position is its Avro enum index. UNKNOWN is last.
+var statusSymbols = [...]string{
+	StatusNew, StatusActive, StatusFixed, StatusReopened, StatusUnknown,
+}
+
+// typeSymbols are the DetectionType symbols in schema order. UNKNOWN is
+// last.
+var typeSymbols = [...]string{"CONFIRMED", "POTENTIAL", "INFO", "UNKNOWN"}
+
+// symbolIndex returns the position in symbols of the symbol that Status
+// and detectionType give for the API's word, or the last position (UNKNOWN)
+// when none matches. Encode looks up two words per record, and normalize
+// allocates for most of them, so this upper-cases short ASCII words on the
+// stack; other words, which are rare, go through normalize.
+func symbolIndex(symbols []string, word string) int {
+	word = strings.TrimSpace(word)
+
+	var buf [32]byte
+	n := 0
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		switch {
+		case c >= utf8.RuneSelf || n == len(buf):
+			return indexOf(symbols, normalize(word))
+		case c == '-' || c == ' ' || c == '_':
+			continue
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return indexOf(symbols, string(buf[:n]))
+}
+
+// indexOf returns the position of word in symbols, or the last position.
+func indexOf(symbols []string, word string) int {
+	for i, s := range symbols {
+		if s == word {
+			return i
+		}
+	}
+	return len(symbols) - 1
 }
