@@ -73,11 +73,12 @@ func (d *fastDecoder) Next() (*qualys.Host, error) {
 
 func (d *fastDecoder) next() (*qualys.Host, error) {
 	for d.state != stateDone {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
+		tok := &d.t.tok
 		if err != nil {
 			return nil, d.wrap(err)
 		}
-		switch tok.kind {
+		switch kind {
 		case tokStart:
 			host, err := d.enter(tok)
 			if err != nil || host != nil {
@@ -130,11 +131,11 @@ func (d *fastDecoder) leave(e elem) {
 // finish reads what follows the root element: comments and whitespace only.
 func (d *fastDecoder) finish() error {
 	for {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
 		if err != nil {
 			return d.wrap(err)
 		}
-		switch tok.kind {
+		switch kind {
 		case tokStart:
 			return d.errorf("", "content after the root element")
 		case tokEOF:
@@ -222,17 +223,18 @@ func (r *newlines) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// child returns the next child element of the element being read, nil
-// after its end tag. Text between children is dropped.
+// child reads the next child element of the element being read and
+// returns its start tag, nil after the element's end tag. Text between
+// children is dropped. The token is valid until the next read.
 func (d *fastDecoder) child() (*token, error) {
 	for {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
 		if err != nil {
 			return nil, d.wrap(err)
 		}
-		switch tok.kind {
+		switch kind {
 		case tokStart:
-			return tok, nil
+			return &d.t.tok, nil
 		case tokEnd:
 			return nil, nil
 		}
@@ -242,11 +244,11 @@ func (d *fastDecoder) child() (*token, error) {
 // skip consumes the element whose start was just read.
 func (d *fastDecoder) skip() error {
 	for depth := 1; depth > 0; {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
 		if err != nil {
 			return d.wrap(err)
 		}
-		switch tok.kind {
+		switch kind {
 		case tokStart:
 			depth++
 		case tokEnd:
@@ -259,17 +261,19 @@ func (d *fastDecoder) skip() error {
 // readText returns the text of an element that holds text only, by the
 // rules of Decoder.readText. The result is valid until the next call.
 func (d *fastDecoder) readText(trim bool) ([]byte, error) {
-	d.text = d.text[:0]
+	text := d.text[:0]
+	defer func() { d.text = text }()
 	pieces, edge := 0, 0 // edge: length of trailing whitespace-only pieces
 	for {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
+		tok := &d.t.tok
 		if err != nil {
 			return nil, d.wrap(err)
 		}
-		switch tok.kind {
+		switch kind {
 		case tokText:
 			if pieces > 0 || !isSpace(tok.text) {
-				d.text = append(d.text, tok.text...)
+				text = append(text, tok.text...)
 				edge = nextEdge(tok.text, edge)
 			}
 			pieces++
@@ -278,7 +282,7 @@ func (d *fastDecoder) readText(trim bool) ([]byte, error) {
 				return nil, err
 			}
 		case tokEnd:
-			s := d.text
+			s := text
 			if pieces > 1 {
 				s = s[:len(s)-edge]
 			}

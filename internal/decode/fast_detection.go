@@ -10,14 +10,15 @@ import (
 // the host fails.
 func (d *fastDecoder) readDetectionList(h *qualys.Host) error {
 	for {
-		tok, err := d.t.next()
+		kind, err := d.t.next()
+		tok := &d.t.tok
 		if err != nil {
 			return d.wrap(err)
 		}
 		switch {
-		case tok.kind == tokEnd:
+		case kind == tokEnd:
 			return nil
-		case tok.kind != tokStart:
+		case kind != tokStart:
 			continue
 		case tok.elem != elemDetection:
 			err = d.skip()
@@ -218,7 +219,7 @@ func (d *fastDecoder) readQDSFactors(det *qualys.Detection) error {
 // attrValue returns the value of the first attribute of the start tag el
 // whose local name is name, "" if there is none, as attr does.
 func (d *fastDecoder) attrValue(el *token, name string) string {
-	if el.slowAttrs != nil {
+	if el.slow {
 		for _, a := range el.slowAttrs {
 			if a.Name.Local == name {
 				return a.Value

@@ -40,7 +40,9 @@ type feed struct {
 	lastLine int64
 }
 
-const feedChunk = 64 << 10
+// feedChunk is the least feed reads at once, and the size of gosax's
+// buffer; both grow to hold the longest token.
+const feedChunk = 16 << 10
 
 // lookahead bounds what gosax may read of one tag, comment or processing
 // instruction; text and CDATA may grow to textLookahead, the size of a
@@ -111,8 +113,10 @@ func (f *feed) fill() error {
 }
 
 // compact drops the bytes before the current token (and before the first
-// detection of the host, while one may be rejected), and makes room for
-// one more read.
+// detection of the host, while one may be rejected) and makes room for one
+// more read. What is kept is moved only when it fills half of buf at most,
+// else buf grows, so that each byte is moved a bounded number of times even
+// while a large host is kept whole.
 func (f *feed) compact() {
 	if cap(f.buf)-len(f.buf) >= feedChunk/2 {
 		return
@@ -121,24 +125,31 @@ func (f *feed) compact() {
 	if f.keep >= 0 && f.keep < from {
 		from = f.keep
 	}
-	if drop := int(from - f.base); drop > 0 {
-		dropped := f.buf[:drop]
-		if n := bytes.Count(dropped, []byte("\n")); n > 0 {
-			f.lines += n
-			f.lastLine = f.base + int64(bytes.LastIndexByte(dropped, '\n')) + 1
-		}
-		n := copy(f.buf, f.buf[drop:])
-		f.buf = f.buf[:n]
-		f.next -= drop
-		f.base += int64(drop)
-	}
+	drop := int(from - f.base)
+	f.countLines(f.buf[:drop])
+	live := f.buf[drop:]
+
+	size := cap(f.buf)
 	switch {
-	case cap(f.buf)-len(f.buf) < feedChunk/2:
-		grown := make([]byte, len(f.buf), 2*cap(f.buf)+feedChunk)
-		copy(grown, f.buf)
-		f.buf = grown
-	case cap(f.buf) > 16*feedChunk && len(f.buf) < feedChunk:
-		f.buf = append(make([]byte, 0, feedChunk), f.buf...) // a large token has passed
+	case len(live) > size/2:
+		size *= 2
+	case size > 16*feedChunk && len(live) < feedChunk:
+		size = feedChunk // a large host or token has passed
+	}
+	dst := f.buf
+	if size != cap(f.buf) {
+		dst = make([]byte, 0, size)
+	}
+	f.buf = append(dst[:0], live...)
+	f.next -= drop
+	f.base += int64(drop)
+}
+
+// countLines counts the newlines of bytes about to be dropped.
+func (f *feed) countLines(dropped []byte) {
+	if n := bytes.Count(dropped, []byte("\n")); n > 0 {
+		f.lines += n
+		f.lastLine = f.base + int64(bytes.LastIndexByte(dropped, '\n')) + 1
 	}
 }
 

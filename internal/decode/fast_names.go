@@ -1,6 +1,6 @@
 package decode
 
-import "hash/maphash"
+import "encoding/binary"
 
 // elem is an element name the fast decoder acts on, found once per start
 // tag so that the readers switch on a small integer instead of comparing
@@ -231,7 +231,8 @@ var elemTable = func() (t [elemSlots]struct {
 			continue
 		}
 		i := nameHash([]byte(name))
-		for t[i].name != "" {
+		for t[i].name != "" { // linear probing
+
 			i = (i + 1) % elemSlots
 		}
 		t[i].name, t[i].e = name, elem(e)
@@ -241,23 +242,26 @@ var elemTable = func() (t [elemSlots]struct {
 
 const elemSlots = 512
 
-// nameHash is FNV-1a, reduced to a slot of elemTable.
+// nameHash mixes the length and three bytes of a name: enough to spread
+// the known names over elemTable, at the cost of a multiplication.
 func nameHash(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
+	if len(b) == 0 {
+		return 0
 	}
-	return h % elemSlots
+	n := len(b)
+	v := uint32(n) | uint32(b[0])<<8 | uint32(b[n/2])<<16 | uint32(b[n-1])<<24
+	return (v * 0x9E3779B1) >> 23 // 9 bits: elemSlots
 }
 
 // lookupElem returns the elem of a local name, elemOther if it is none.
 func lookupElem(local []byte) elem {
 	for i := nameHash(local); ; i = (i + 1) % elemSlots {
-		switch slot := &elemTable[i]; slot.name {
-		case "":
-			return elemOther
-		case string(local):
+		slot := &elemTable[i]
+		if slot.name == string(local) { // compared without a copy
 			return slot.e
+		}
+		if slot.name == "" {
+			return elemOther
 		}
 	}
 }
@@ -265,18 +269,37 @@ func lookupElem(local []byte) elem {
 // stringCache hands out the strings of short values without allocating
 // when the same value came recently: most values of a detection (types,
 // statuses, CVEs, QDS factors, sources) repeat across hosts, so this keeps
-// the allocations per detection to the values that do not. It is direct
-// mapped and bounded: a slot holds the last value that hashed to it.
+// the allocations per detection to the values that do not. It is two-way
+// set associative and bounded: a set keeps the two values last used.
 type stringCache struct {
-	slots [cacheSlots]string
+	sets *[cacheSets][2]string // allocated on first use
 }
 
 const (
-	cacheSlots = 4096
-	cacheMax   = 64 // longer values are copied every time
+	cacheBits = 13
+	cacheSets = 1 << cacheBits // of two values: 256 KiB of string headers
+	cacheMax  = 64             // longer values are copied every time
 )
 
-var cacheSeed = maphash.MakeSeed()
+// valueHash mixes the length and the first, middle and last eight bytes
+// of a value into a slot: cheaper than hashing every byte, and values that
+// differ only elsewhere (rare among the short values cached) merely take
+// turns in their slot.
+func valueHash(b []byte) uint32 {
+	var head, mid, tail uint64
+	if n := len(b); n >= 8 {
+		head = binary.LittleEndian.Uint64(b)
+		mid = binary.LittleEndian.Uint64(b[(n-8)/2:])
+		tail = binary.LittleEndian.Uint64(b[n-8:])
+	} else {
+		for i, c := range b {
+			head |= uint64(c) << (8 * i)
+		}
+	}
+	h := head*0x9E3779B97F4A7C15 ^ mid*0xD6E8FEB86659FD93 ^ tail*0xC2B2AE3D27D4EB4F ^
+		uint64(len(b))
+	return uint32((h * 0x165667B19E3779F9) >> (64 - cacheBits))
+}
 
 // get returns b as a string.
 func (c *stringCache) get(b []byte) string {
@@ -286,9 +309,17 @@ func (c *stringCache) get(b []byte) string {
 	if len(b) > cacheMax {
 		return string(b)
 	}
-	slot := &c.slots[maphash.Bytes(cacheSeed, b)%cacheSlots]
-	if *slot != string(b) {
-		*slot = string(b)
+	if c.sets == nil {
+		c.sets = new([cacheSets][2]string)
 	}
-	return *slot
+	set := &c.sets[valueHash(b)]
+	if set[0] == string(b) { // compared without a copy
+		return set[0]
+	}
+	if set[1] == string(b) {
+		set[0], set[1] = set[1], set[0]
+		return set[0]
+	}
+	set[1], set[0] = set[0], string(b)
+	return set[0]
 }

@@ -44,12 +44,13 @@ func (rr *runRepair) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// checkRuns is check with runs of allowed ASCII copied in one append.
+// checkRuns is check with runs of characters that need no repair copied
+// in one append.
 func (rr *runRepair) checkRuns() {
 	out := rr.buf[:0]
 	in := rr.in
 	for len(in) > 0 {
-		if n := asciiRun(in); n > 0 {
+		if n := validRun(in); n > 0 {
 			out = append(out, in[:n]...)
 			in = in[n:]
 			continue
@@ -81,22 +82,55 @@ func (rr *runRepair) checkRuns() {
 	rr.in = append(rr.in[:0], in...)
 }
 
-// asciiRun returns the length of the run of allowed ASCII at the start of
-// b, testing eight bytes at a time for the common case of printable text.
-func asciiRun(b []byte) int {
-	const high, low = 0x8080808080808080, 0x2020202020202020
+// validRun returns the length of the run at the start of b that check
+// would copy unchanged: allowed ASCII and whole UTF-8 sequences other than
+// U+FFFE and U+FFFF. A sequence cut at the end of b ends the run, as check
+// leaves it for the next read.
+func validRun(b []byte) int {
 	n := 0
-	for {
-		for n+8 <= len(b) {
-			v := binary.LittleEndian.Uint64(b[n:])
-			if v&high != 0 || (v-low)&^v&high != 0 { // a byte >= 0x80 or < 0x20
+	for n < len(b) {
+		n += asciiWords(b[n:])
+		if n == len(b) {
+			break
+		}
+		if c := b[n]; c < utf8.RuneSelf {
+			if !xmlASCII[c] {
 				break
 			}
-			n += 8
+			n++
+			continue
 		}
-		if n == len(b) || !xmlASCII[b[n]] {
-			return n
+		r, size := utf8.DecodeRune(b[n:])
+		if r == utf8.RuneError && size <= 1 || r == 0xFFFE || r == 0xFFFF {
+			break
 		}
-		n++
+		n += size
 	}
+	return n
+}
+
+// asciiWords returns the length of the whole eight-byte words of allowed
+// ASCII at the start of b.
+func asciiWords(b []byte) int {
+	const (
+		high  = 0x8080808080808080
+		seven = 0x7F7F7F7F7F7F7F7F
+		ctl   = 0xE0E0E0E0E0E0E0E0 // the bits a byte below 0x20 has clear
+		ones  = 0x0101010101010101
+	)
+	// zero marks with its high bit each byte of x that is zero.
+	zero := func(x uint64) uint64 { return ^((x&seven + seven) | x | seven) }
+	n := 0
+	for ; n+8 <= len(b); n += 8 {
+		v := binary.LittleEndian.Uint64(b[n:])
+		if v&high != 0 {
+			break
+		}
+		controls := zero(v & ctl)
+		allowed := zero(v^'\t'*ones) | zero(v^'\n'*ones) | zero(v^'\r'*ones)
+		if controls&^allowed != 0 {
+			break
+		}
+	}
+	return n
 }

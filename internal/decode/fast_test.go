@@ -308,12 +308,17 @@ func TestFastMatchesReferenceWithTinyLookahead(t *testing.T) {
 // reads from the source must be the same.
 func TestRunRepairMatchesRepair(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
-	alphabet := []byte("<>&;abc \t\r\n\x00\x07\x7f\xc3\xa9\xe2\x82\xac" +
-		"\xf0\x9f\x98\x80\xef\xbf\xbe\xff\xed\xa0\x80")
-	for i := range 300 {
+	specials := []byte("\t\r\n\x00\x07\x1f\x7f\x80\xc3\xa9\xe2\x82\xac" +
+		"\xf0\x9f\x98\x80\xef\xbf\xbe\xef\xbf\xbf\xff\xed\xa0\x80")
+	for i := range 400 {
+		// Runs of printable ASCII of every length between the specials, so
+		// that both the word test and the byte test of validRun meet them.
 		doc := make([]byte, rnd.IntN(3000))
 		for j := range doc {
-			doc[j] = alphabet[rnd.IntN(len(alphabet))]
+			doc[j] = byte(' ' + rnd.IntN(95))
+			if rnd.IntN(1+i%20) == 0 {
+				doc[j] = specials[rnd.IntN(len(specials))]
+			}
 		}
 		want, wantReads := repairAll(newRepairReader(newChunkReader(doc, uint64(i))))
 		rr := newRepairReader(newChunkReader(doc, uint64(i)))

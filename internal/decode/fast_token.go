@@ -21,11 +21,13 @@ const (
 	tokEOF  // the end of input, all elements closed
 )
 
-// token is what tokenizer.next returns. Its slices are valid until the
-// next call.
+// token is the token tokenizer.next read last. Its slices are valid until
+// the next call. The tokenizer holds it and callers read it there, so that
+// no token is copied on its way up.
 type token struct {
 	kind  tokenKind
 	elem  elem   // of a start or end tag
+	slow  bool   // a start tag read by encoding/xml: its attributes are in slowAttrs
 	local []byte // local name of a start tag
 	// attrs are the attribute bytes of a start tag read by the fast path,
 	// slowAttrs those of one read by encoding/xml.
@@ -51,7 +53,7 @@ type tokenizer struct {
 	elems   []elem // the elem of each open element
 	closing bool   // the last start tag closed itself: its end is next
 
-	tok     token
+	tok     token  // the last token read
 	scratch []byte // decoded text
 }
 
@@ -73,28 +75,30 @@ func newTokenizer(f *feed) *tokenizer {
 	return &tokenizer{f: f, sax: gosax.NewReaderSize(f, feedChunk)}
 }
 
-// next returns the next token. Errors are *syntaxError.
-func (t *tokenizer) next() (*token, error) {
+// next reads the next token into t.tok and returns its kind. Errors are
+// *syntaxError.
+func (t *tokenizer) next() (tokenKind, error) {
+	tok := &t.tok
 	if t.closing {
 		t.closing = false
-		t.tok.kind, t.tok.elem, t.tok.from = tokEnd, t.pop(), t.tok.to
-		return &t.tok, nil
+		tok.kind, tok.elem, tok.from = tokEnd, t.pop(), tok.to
+		return tokEnd, nil
 	}
 	for {
 		from := t.f.pos
 		ev, err := t.sax.Event()
 		ready := false
 		if err == nil {
-			ready, err = t.take(ev, from)
+			ready, err = t.take(tok, ev, from)
 		}
 		if err != nil && !isSyntax(err) {
-			ready, err = t.slow(from)
+			ready, err = t.slow(tok, from)
 		}
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		if ready {
-			return &t.tok, nil
+			return tok.kind, nil
 		}
 	}
 }
@@ -106,28 +110,31 @@ func isSyntax(err error) bool {
 
 // take reads one gosax event on the fast path. It returns false for the
 // events the decoder does not see, and errSlow for those it cannot take.
-func (t *tokenizer) take(ev gosax.Event, from int64) (bool, error) {
+func (t *tokenizer) take(tok *token, ev gosax.Event, from int64) (bool, error) {
 	b := ev.Bytes
 	to := from + int64(len(b))
 	switch ev.Type() {
 	case gosax.EventText:
-		return t.text(b, from, to)
+		return t.text(tok, b, from, to)
 	case gosax.EventCData:
-		return t.cdata(b, from, to)
+		return t.cdata(tok, b, from, to)
 	case gosax.EventStart:
-		return t.start(b, from, to)
+		return t.start(tok, b, from, to)
 	case gosax.EventEnd:
+		if t.closesOpen(b) { // the common "</NAME>", its name already checked
+			return true, t.end(tok, b[2:len(b)-1], from, to)
+		}
 		n, ok := parseEndTag(b)
 		if !ok {
 			return false, errSlow
 		}
-		return true, t.end(b[2:2+n], from, to)
+		return true, t.end(tok, b[2:2+n], from, to)
 	case gosax.EventComment:
 		return t.skipIf(commentOK(b), to)
 	case gosax.EventProcessingInstruction:
 		return t.skipIf(procInstOK(b), to)
 	case gosax.EventEOF:
-		return t.eof(from)
+		return t.eof(tok, from)
 	}
 	return false, errSlow // a directive
 }
@@ -140,7 +147,7 @@ func (t *tokenizer) skipIf(ok bool, to int64) (bool, error) {
 	return false, nil
 }
 
-func (t *tokenizer) text(b []byte, from, to int64) (bool, error) {
+func (t *tokenizer) text(tok *token, b []byte, from, to int64) (bool, error) {
 	text := b
 	if !plain(b) {
 		var ok bool
@@ -149,19 +156,16 @@ func (t *tokenizer) text(b []byte, from, to int64) (bool, error) {
 		}
 		t.scratch = text
 	}
-	t.setText(text, from, to)
+	t.setText(tok, text, from, to)
 	return true, nil
 }
 
-// setText makes the token character data. Tokens are filled field by field:
-// a whole token written at once costs a write barrier per slice while the
-// collector runs.
-func (t *tokenizer) setText(text []byte, from, to int64) {
+func (t *tokenizer) setText(tok *token, text []byte, from, to int64) {
 	t.f.pos = to
-	t.tok.kind, t.tok.text, t.tok.from, t.tok.to = tokText, text, from, to
+	tok.kind, tok.text, tok.from, tok.to = tokText, text, from, to
 }
 
-func (t *tokenizer) cdata(b []byte, from, to int64) (bool, error) {
+func (t *tokenizer) cdata(tok *token, b []byte, from, to int64) (bool, error) {
 	text, ok := cdataContent(b)
 	if !ok {
 		return false, errSlow
@@ -170,11 +174,11 @@ func (t *tokenizer) cdata(b []byte, from, to int64) (bool, error) {
 		text = appendCDATA(t.scratch[:0], text)
 		t.scratch = text
 	}
-	t.setText(text, from, to)
+	t.setText(tok, text, from, to)
 	return true, nil
 }
 
-func (t *tokenizer) start(b []byte, from, to int64) (bool, error) {
+func (t *tokenizer) start(tok *token, b []byte, from, to int64) (bool, error) {
 	n, empty, ok := parseStartTag(b, &t.scratch)
 	if !ok {
 		return false, errSlow
@@ -185,14 +189,14 @@ func (t *tokenizer) start(b []byte, from, to int64) (bool, error) {
 	t.push(name, e)
 	t.f.pos = to
 	t.closing = empty
-	t.tok.kind, t.tok.elem, t.tok.local, t.tok.from, t.tok.to = tokStart, e, local, from, to
-	t.tok.attrs, t.tok.slowAttrs = b[1+n:len(b)-1], nil
+	tok.kind, tok.elem, tok.local, tok.from, tok.to = tokStart, e, local, from, to
+	tok.attrs, tok.slow = b[1+n:len(b)-1], false
 	return true, nil
 }
 
 // end closes the innermost element, which must have the same name, as
 // encoding/xml's Token requires.
-func (t *tokenizer) end(name []byte, from, to int64) error {
+func (t *tokenizer) end(tok *token, name []byte, from, to int64) error {
 	if len(t.ends) == 0 {
 		return t.fault(to, "unexpected end element </%s>", name)
 	}
@@ -202,15 +206,15 @@ func (t *tokenizer) end(name []byte, from, to int64) error {
 	}
 	e := t.pop()
 	t.f.pos = to
-	t.tok.kind, t.tok.elem, t.tok.from, t.tok.to = tokEnd, e, from, to
+	tok.kind, tok.elem, tok.from, tok.to = tokEnd, e, from, to
 	return nil
 }
 
-func (t *tokenizer) eof(at int64) (bool, error) {
+func (t *tokenizer) eof(tok *token, at int64) (bool, error) {
 	if len(t.ends) > 0 {
 		return false, &syntaxError{err: errUnexpectedEOF, asked: at + 1}
 	}
-	t.tok.kind, t.tok.from, t.tok.to = tokEOF, at, at
+	tok.kind, tok.from, tok.to = tokEOF, at, at
 	return true, nil
 }
 
@@ -218,6 +222,13 @@ var errUnexpectedEOF = errors.New("unexpected EOF")
 
 func (t *tokenizer) fault(asked int64, format string, args ...any) error {
 	return &syntaxError{err: fmt.Errorf(format, args...), asked: asked}
+}
+
+// closesOpen reports whether end tag b is "</NAME>" for the innermost open
+// element.
+func (t *tokenizer) closesOpen(b []byte) bool {
+	open := t.names[t.openStart():]
+	return len(t.ends) > 0 && len(b) == len(open)+3 && string(b[2:len(b)-1]) == string(open)
 }
 
 func (t *tokenizer) push(name []byte, e elem) {
@@ -244,7 +255,7 @@ func (t *tokenizer) pop() elem {
 
 // slow reads the token at offset from with encoding/xml, as the reference
 // decoder reads it, then has gosax go on after it.
-func (t *tokenizer) slow(from int64) (bool, error) {
+func (t *tokenizer) slow(tok *token, from int64) (bool, error) {
 	r := &replay{f: t.f, off: from}
 	x := xml.NewDecoder(r)
 	x.Strict = true
@@ -262,15 +273,15 @@ func (t *tokenizer) slow(from int64) (bool, error) {
 		e := elemIndex[v.Name.Local]
 		t.push(qualified(v.Name), e)
 		t.closing = t.f.buf[to-t.f.base-2] == '/'
-		t.tok = token{kind: tokStart, elem: e, local: []byte(v.Name.Local),
+		*tok = token{kind: tokStart, elem: e, slow: true, local: []byte(v.Name.Local),
 			slowAttrs: v.Attr, from: from, to: to}
 	case xml.EndElement:
-		if err := t.end(qualified(v.Name), from, to); err != nil {
+		if err := t.end(tok, qualified(v.Name), from, to); err != nil {
 			return false, err
 		}
 	case xml.CharData:
 		t.scratch = append(t.scratch[:0], v...)
-		t.tok = token{kind: tokText, text: t.scratch, from: from, to: to}
+		*tok = token{kind: tokText, text: t.scratch, from: from, to: to}
 	default:
 		return false, nil
 	}
