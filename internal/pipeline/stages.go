@@ -273,8 +273,8 @@ func messageTo(topic string, r record.Record) kafka.Message {
 
 func (s *Syncer) workers() int    { return positive(s.Workers, 4) }
 func (s *Syncer) rangeSize() int  { return positive(s.RangeSize, 5000) }
-func (s *Syncer) publishers() int { return positive(s.Publishers, 4) }
-func (s *Syncer) batchSize() int  { return positive(s.BatchSize, 500) }
+func (s *Syncer) publishers() int { return positive(s.Publishers, 8) }
+func (s *Syncer) batchSize() int  { return positive(s.BatchSize, 2000) }
 func (s *Syncer) encoders() int   { return positive(s.Encoders, runtime.GOMAXPROCS(0)) }
 func (s *Syncer) progressEvery() time.Duration {
 	if s.ProgressEvery > 0 {

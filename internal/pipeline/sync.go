@@ -56,9 +56,9 @@ type Syncer struct {
 	RangeSize int
 	// ProgressEvery is the pace of progress logs; default 30s.
 	ProgressEvery time.Duration
-	// Publishers is how many publish calls run at once; default 4.
+	// Publishers is how many publish calls run at once; default 8.
 	Publishers int
-	// BatchSize is how many records one publish call carries; default 500.
+	// BatchSize is how many records one publish call carries; default 2000.
 	BatchSize int
 	// Encoders is how many goroutines encode records; default GOMAXPROCS.
 	Encoders int
