@@ -153,8 +153,10 @@ func publishRow(gb goBench, o options) row {
 	} else if gb.kafka != "" {
 		kafka = "(" + gb.kafka + ")"
 	}
-	r := row{what: "Publishing pre-encoded records with RESULTS " + kafka +
-		" (acks=all, zstd; 4 calls at once of 500 records)"}
+	calls, _ := gb.figure("BenchmarkPublish", "calls")
+	per, _ := gb.figure("BenchmarkPublish", "records/call")
+	r := row{what: fmt.Sprintf("Publishing pre-encoded records with RESULTS %s "+
+		"(acks=all, zstd; %.0f calls at once of %.0f records)", kafka, calls, per)}
 	rps, ok := gb.figure("BenchmarkPublish", "records/s")
 	if !ok {
 		r.figure = "not measured"

@@ -66,6 +66,8 @@ func BenchmarkPublish(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(records.Load())/time.Since(start).Seconds(), "records/s")
+	b.ReportMetric(float64(defaults.publishers()), "calls")
+	b.ReportMetric(float64(defaults.batchSize()), "records/call")
 }
 
 // publishBatches returns the records of a generated page of 300 hosts
