@@ -21,7 +21,8 @@ NO_KAFKA_ENV := env -u Q2K_TEST_KAFKA -u Q2K_TEST_KAFKA_NAME -u CI
 # FUZZTIME_SHORT; `make fuzz` for FUZZTIME.
 FUZZ_TARGETS := ./internal/decode:FuzzDecode ./internal/decode:FuzzReadIDSet \
 	./internal/record:FuzzDecode ./internal/simulator:FuzzParseQuery \
-	./internal/qualys:FuzzSniff ./internal/record:FuzzEncodeDifferential
+	./internal/qualys:FuzzSniff ./internal/record:FuzzEncodeDifferential \
+	./internal/decode:FuzzDecodeDifferential
 FUZZTIME_SHORT ?= 10s
 FUZZTIME ?= 10m
 
