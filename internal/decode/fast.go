@@ -262,7 +262,6 @@ func (d *fastDecoder) skip() error {
 // rules of Decoder.readText. The result is valid until the next call.
 func (d *fastDecoder) readText(trim bool) ([]byte, error) {
 	text := d.text[:0]
-	defer func() { d.text = text }()
 	pieces, edge := 0, 0 // edge: length of trailing whitespace-only pieces
 	for {
 		kind, err := d.t.next()
@@ -282,6 +281,7 @@ func (d *fastDecoder) readText(trim bool) ([]byte, error) {
 				return nil, err
 			}
 		case tokEnd:
+			d.text = text // keep the buffer it grew to
 			s := text
 			if pieces > 1 {
 				s = s[:len(s)-edge]

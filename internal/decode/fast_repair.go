@@ -110,27 +110,35 @@ func validRun(b []byte) int {
 }
 
 // asciiWords returns the length of the whole eight-byte words of allowed
-// ASCII at the start of b.
+// ASCII at the start of b. A word of printable ASCII passes the first test;
+// only a word with a control character (a line end, a tab) needs the
+// exact one.
 func asciiWords(b []byte) int {
 	const (
 		high  = 0x8080808080808080
+		low   = 0x2020202020202020
 		seven = 0x7F7F7F7F7F7F7F7F
 		ctl   = 0xE0E0E0E0E0E0E0E0 // the bits a byte below 0x20 has clear
 		ones  = 0x0101010101010101
 	)
-	// zero marks with its high bit each byte of x that is zero.
-	zero := func(x uint64) uint64 { return ^((x&seven + seven) | x | seven) }
 	n := 0
 	for ; n+8 <= len(b); n += 8 {
 		v := binary.LittleEndian.Uint64(b[n:])
+		if (v-low)&^v&high|v&high == 0 {
+			continue // no byte below 0x20 or above 0x7F
+		}
 		if v&high != 0 {
 			break
 		}
-		controls := zero(v & ctl)
-		allowed := zero(v^'\t'*ones) | zero(v^'\n'*ones) | zero(v^'\r'*ones)
+		controls := zeroBytes(v&ctl, seven)
+		allowed := zeroBytes(v^'\t'*ones, seven) | zeroBytes(v^'\n'*ones, seven) |
+			zeroBytes(v^'\r'*ones, seven)
 		if controls&^allowed != 0 {
 			break
 		}
 	}
 	return n
 }
+
+// zeroBytes marks with its high bit each byte of x that is zero.
+func zeroBytes(x, seven uint64) uint64 { return ^((x&seven + seven) | x | seven) }

@@ -185,12 +185,18 @@ func TestFastMatchesReferenceOnTestdata(t *testing.T) {
 }
 
 // simulatorPage returns one page of the simulator's detection API for a
-// fleet of the given size: query parameters and faults as given.
+// fleet of the given size (at most 25 detections a host): query
+// parameters and faults as given.
 func simulatorPage(t testing.TB, hosts int, query url.Values, faults simulator.Faults) []byte {
 	t.Helper()
 	cfg := simulator.DefaultConfig()
 	cfg.FleetConfig = simulator.FleetConfig{Seed: uint64(hosts), Hosts: hosts, MaxDetections: 25}
 	cfg.Faults = faults
+	return servePage(t, cfg, query)
+}
+
+func servePage(t testing.TB, cfg simulator.Config, query url.Values) []byte {
+	t.Helper()
 	sim, err := simulator.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +207,9 @@ func simulatorPage(t testing.TB, hosts int, query url.Values, faults simulator.F
 	req.Header.Set("X-Requested-With", "fast_test")
 	rec := httptest.NewRecorder()
 	sim.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("simulator: http %d: %.300s", rec.Code, rec.Body.Bytes())
+	}
 	return rec.Body.Bytes()
 }
 
@@ -247,6 +256,60 @@ func TestFastMatchesReferenceOnGeneratedPages(t *testing.T) {
 			t.Logf("%d bytes", len(doc))
 			checkSame(t, doc)
 		})
+	}
+}
+
+// TestFastMatchesReferenceOnLargeHostsWithRejects compares the decoders on
+// hosts of up to 400 detections with odd values the simulator writes (QIDs
+// and dates that do not parse, control characters), and on a large host
+// whose fault comes after its detection list, so that the raw elements of
+// all its detections must outlast many reads of the feed.
+func TestFastMatchesReferenceOnLargeHostsWithRejects(t *testing.T) {
+	cfg := simulator.DefaultConfig()
+	cfg.FleetConfig = simulator.FleetConfig{Seed: 3, Hosts: 6, MaxDetections: 400}
+	cfg.OddValues = 9
+	doc := servePage(t, cfg, pageQuery("show_results=1", "show_qds=1", "show_qds_factors=1"))
+
+	const hostEnd = "</DETECTION_LIST>\n      </HOST>"
+	if bytes.Count(doc, []byte(hostEnd)) < 3 {
+		t.Fatalf("want 3 hosts at least in %.300s", doc)
+	}
+	i := largestHostEnd(doc, hostEnd)
+	faulty := bytes.Clone(doc[:i])
+	faulty = append(faulty, "</DETECTION_LIST><LAST_SCAN_DATETIME>31/12/2025</LAST_SCAN_DATETIME>"...)
+	faulty = append(faulty, doc[i+len("</DETECTION_LIST>"):]...)
+
+	for name, doc := range map[string][]byte{"odd_values": doc, "host_fault_last": faulty} {
+		t.Run(name, func(t *testing.T) {
+			rejects, hostRejects := 0, 0
+			for _, h := range decodeStream(Reference, bytes.NewReader(doc)).Hosts {
+				rejects += len(h.Rejects)
+				if len(h.Rejects) > 100 && len(h.Detections) == 0 {
+					hostRejects++
+				}
+			}
+			if rejects == 0 || name == "host_fault_last" && hostRejects == 0 {
+				t.Fatalf("%d rejects, %d hosts rejected whole: the page tests nothing",
+					rejects, hostRejects)
+			}
+			checkSame(t, doc)
+		})
+	}
+}
+
+// largestHostEnd returns the offset of end in doc that closes the longest
+// host.
+func largestHostEnd(doc []byte, end string) int {
+	best, size, start := 0, 0, 0
+	for {
+		i := bytes.Index(doc[start:], []byte(end))
+		if i < 0 {
+			return best
+		}
+		if i > size {
+			best, size = start+i, i
+		}
+		start += i + len(end)
 	}
 }
 

@@ -56,8 +56,13 @@ func scanQName(b []byte) int {
 // localName returns the part of a qualified name after its prefix, as
 // encoding/xml splits it: only a colon with a name on each side counts.
 func localName(name []byte) []byte {
-	if i := bytes.IndexByte(name, ':'); i > 0 && i < len(name)-1 {
-		return name[i+1:]
+	for i, c := range name {
+		if c == ':' {
+			if i > 0 && i < len(name)-1 {
+				return name[i+1:]
+			}
+			break
+		}
 	}
 	return name
 }

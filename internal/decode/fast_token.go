@@ -49,8 +49,7 @@ type tokenizer struct {
 	sax *gosax.Reader
 
 	names   []byte // qualified names of the open elements, end to end
-	ends    []int  // where each name in names ends
-	elems   []elem // the elem of each open element
+	open    []opened
 	closing bool   // the last start tag closed itself: its end is next
 
 	tok     token  // the last token read
@@ -67,6 +66,12 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.err.Error() }
 func (e *syntaxError) Unwrap() error { return e.err }
+
+// opened is an open element: where its name ends in names, and its elem.
+type opened struct {
+	end  int
+	elem elem
+}
 
 // errSlow sends a token to encoding/xml.
 var errSlow = errors.New("token left to encoding/xml")
@@ -122,7 +127,9 @@ func (t *tokenizer) take(tok *token, ev gosax.Event, from int64) (bool, error) {
 		return t.start(tok, b, from, to)
 	case gosax.EventEnd:
 		if t.closesOpen(b) { // the common "</NAME>", its name already checked
-			return true, t.end(tok, b[2:len(b)-1], from, to)
+			t.f.pos = to
+			tok.kind, tok.elem, tok.from, tok.to = tokEnd, t.pop(), from, to
+			return true, nil
 		}
 		n, ok := parseEndTag(b)
 		if !ok {
@@ -197,7 +204,7 @@ func (t *tokenizer) start(tok *token, b []byte, from, to int64) (bool, error) {
 // end closes the innermost element, which must have the same name, as
 // encoding/xml's Token requires.
 func (t *tokenizer) end(tok *token, name []byte, from, to int64) error {
-	if len(t.ends) == 0 {
+	if len(t.open) == 0 {
 		return t.fault(to, "unexpected end element </%s>", name)
 	}
 	open := t.names[t.openStart():]
@@ -211,7 +218,7 @@ func (t *tokenizer) end(tok *token, name []byte, from, to int64) error {
 }
 
 func (t *tokenizer) eof(tok *token, at int64) (bool, error) {
-	if len(t.ends) > 0 {
+	if len(t.open) > 0 {
 		return false, &syntaxError{err: errUnexpectedEOF, asked: at + 1}
 	}
 	tok.kind, tok.from, tok.to = tokEOF, at, at
@@ -228,28 +235,26 @@ func (t *tokenizer) fault(asked int64, format string, args ...any) error {
 // element.
 func (t *tokenizer) closesOpen(b []byte) bool {
 	open := t.names[t.openStart():]
-	return len(t.ends) > 0 && len(b) == len(open)+3 && string(b[2:len(b)-1]) == string(open)
+	return len(t.open) > 0 && len(b) == len(open)+3 && string(b[2:len(b)-1]) == string(open)
 }
 
 func (t *tokenizer) push(name []byte, e elem) {
 	t.names = append(t.names, name...)
-	t.ends = append(t.ends, len(t.names))
-	t.elems = append(t.elems, e)
+	t.open = append(t.open, opened{len(t.names), e})
 }
 
 func (t *tokenizer) openStart() int {
-	if len(t.ends) < 2 {
+	if len(t.open) < 2 {
 		return 0
 	}
-	return t.ends[len(t.ends)-2]
+	return t.open[len(t.open)-2].end
 }
 
 // pop closes the innermost element and returns its elem.
 func (t *tokenizer) pop() elem {
 	t.names = t.names[:t.openStart()]
-	t.ends = t.ends[:len(t.ends)-1]
-	e := t.elems[len(t.elems)-1]
-	t.elems = t.elems[:len(t.elems)-1]
+	e := t.open[len(t.open)-1].elem
+	t.open = t.open[:len(t.open)-1]
 	return e
 }
 
