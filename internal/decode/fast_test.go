@@ -276,7 +276,8 @@ func TestFastMatchesReferenceOnLargeHostsWithRejects(t *testing.T) {
 	}
 	i := largestHostEnd(doc, hostEnd)
 	faulty := bytes.Clone(doc[:i])
-	faulty = append(faulty, "</DETECTION_LIST><LAST_SCAN_DATETIME>31/12/2025</LAST_SCAN_DATETIME>"...)
+	faulty = append(faulty, "</DETECTION_LIST>"+
+		"<LAST_SCAN_DATETIME>31/12/2025</LAST_SCAN_DATETIME>"...)
 	faulty = append(faulty, doc[i+len("</DETECTION_LIST>"):]...)
 
 	for name, doc := range map[string][]byte{"odd_values": doc, "host_fault_last": faulty} {

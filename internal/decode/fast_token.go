@@ -48,9 +48,9 @@ type tokenizer struct {
 	f   *feed
 	sax *gosax.Reader
 
-	names   []byte // qualified names of the open elements, end to end
-	open    []opened
-	closing bool   // the last start tag closed itself: its end is next
+	names   []byte   // qualified names of the open elements, end to end
+	open    []opened // the open elements, innermost last
+	closing bool     // the last start tag closed itself: its end is next
 
 	tok     token  // the last token read
 	scratch []byte // decoded text
