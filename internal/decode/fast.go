@@ -33,6 +33,7 @@ type fastDecoder struct {
 	text       []byte // text of the element being read
 	attr       []byte // a decoded attribute value
 	strs       stringCache
+	recent     [elemCount][recentValues]string // see str
 
 	// Scratch lists of the host and detection being read, copied into them
 	// at their end at their exact length.
@@ -175,9 +176,9 @@ func (d *fastDecoder) readWarning() error {
 			err = d.optInt(elemCode, &code)
 			w.Code = int(code.V)
 		case elemText:
-			err = d.textField(&w.Text)
+			err = d.textField(elemText, &w.Text)
 		case elemURL:
-			err = d.textField(&w.URL)
+			err = d.textField(elemURL, &w.URL)
 		default:
 			err = d.skip()
 		}

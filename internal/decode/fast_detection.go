@@ -90,41 +90,41 @@ func (d *fastDecoder) detectionField(det *qualys.Detection, el *token) error {
 	case elemQID:
 		return d.requiredInt(e, &det.QID)
 	case elemType:
-		return d.textField(&det.Type)
+		return d.textField(elemType, &det.Type)
 	case elemSeverity:
 		return d.optInt32(e, &det.Severity)
 	case elemPort:
 		return d.optInt32(e, &det.Port)
 	case elemProtocol:
-		return d.textField(&det.Protocol)
+		return d.textField(elemProtocol, &det.Protocol)
 	case elemFQDN:
-		return d.textField(&det.FQDN)
+		return d.textField(elemFQDN, &det.FQDN)
 	case elemSSL:
 		return d.optBool(e, &det.SSL)
 	case elemInstance:
-		return d.textField(&det.Instance)
+		return d.textField(elemInstance, &det.Instance)
 	case elemResultInstance:
-		return d.textField(&det.ResultInstance)
+		return d.textField(elemResultInstance, &det.ResultInstance)
 	case elemResults:
 		s, err := d.readText(false)
 		det.Results = string(s)
 		return err
 	case elemStatus:
-		return d.textField(&det.Status)
+		return d.textField(elemStatus, &det.Status)
 	case elemSource:
-		return d.textField(&det.Source)
+		return d.textField(elemSource, &det.Source)
 	case elemQDS:
-		det.QDSSeverity = d.attrValue(el, "severity")
+		det.QDSSeverity = d.attrValue(el, "severity", elemQDS)
 		return d.optInt32(e, &det.QDS)
 	case elemQDSFactors:
 		return d.readQDSFactors(det)
 	case elemService:
-		return d.textField(&det.Service)
+		return d.textField(elemService, &det.Service)
 	case elemAssetCVE:
-		return d.textField(&det.AssetCVE)
+		return d.textField(elemAssetCVE, &det.AssetCVE)
 	case elemCVE:
 		var cve string
-		err := d.textField(&cve)
+		err := d.textField(elemCVE, &cve)
 		if cve != "" {
 			d.cves = append(d.cves, cve)
 		}
@@ -173,19 +173,19 @@ func (d *fastDecoder) detectionDatesAndFlags(det *qualys.Detection, el *token) e
 func (d *fastDecoder) detectionV5Field(det *qualys.Detection, el *token) error {
 	switch el.elem {
 	case elemDetectionSources:
-		return d.textField(&det.DetectionSources)
+		return d.textField(elemDetectionSources, &det.DetectionSources)
 	case elemLatestDetectionSource:
-		return d.textField(&det.LatestDetectionSource)
+		return d.textField(elemLatestDetectionSource, &det.LatestDetectionSource)
 	case elemMITRETacticName:
-		return d.textField(&det.MITRETacticName)
+		return d.textField(elemMITRETacticName, &det.MITRETacticName)
 	case elemMITRETechniqueName:
-		return d.textField(&det.MITRETechniqueName)
+		return d.textField(elemMITRETechniqueName, &det.MITRETechniqueName)
 	case elemMITRETacticID:
-		return d.textField(&det.MITRETacticID)
+		return d.textField(elemMITRETacticID, &det.MITRETacticID)
 	case elemMITRETechniqueID:
-		return d.textField(&det.MITRETechniqueID)
+		return d.textField(elemMITRETechniqueID, &det.MITRETechniqueID)
 	case elemTruRiskEliminationStatus:
-		return d.textField(&det.TruRiskEliminationStatus)
+		return d.textField(elemTruRiskEliminationStatus, &det.TruRiskEliminationStatus)
 	}
 	return d.skip()
 }
@@ -207,8 +207,8 @@ func (d *fastDecoder) readQDSFactors(det *qualys.Detection) error {
 			}
 			continue
 		}
-		f := qualys.QDSFactor{Name: d.attrValue(el, "name")}
-		err = d.textField(&f.Value)
+		f := qualys.QDSFactor{Name: d.attrValue(el, "name", elemQDSFactors)}
+		err = d.textField(elemQDSFactor, &f.Value)
 		d.factors = append(d.factors, f)
 		if err != nil {
 			return err
@@ -217,8 +217,9 @@ func (d *fastDecoder) readQDSFactors(det *qualys.Detection) error {
 }
 
 // attrValue returns the value of the first attribute of the start tag el
-// whose local name is name, "" if there is none, as attr does.
-func (d *fastDecoder) attrValue(el *token, name string) string {
+// whose local name is name, "" if there is none, as attr does. key names
+// the recent values it is compared with (see fastDecoder.str).
+func (d *fastDecoder) attrValue(el *token, name string, key elem) string {
 	if el.slow {
 		for _, a := range el.slowAttrs {
 			if a.Name.Local == name {
@@ -232,5 +233,5 @@ func (d *fastDecoder) attrValue(el *token, name string) string {
 	if !ok {
 		return ""
 	}
-	return d.strs.get(v)
+	return d.str(key, v)
 }

@@ -12,13 +12,38 @@ import (
 // string; anything else goes to the shared parse functions, which decide
 // and word the fault exactly as for the reference decoder.
 
-func (d *fastDecoder) textField(dst *string) error {
+// textField reads the text of element e.
+func (d *fastDecoder) textField(e elem, dst *string) error {
 	s, err := d.readText(true)
 	if err != nil {
 		return err
 	}
-	*dst = d.strs.get(s)
+	*dst = d.str(e, s)
 	return nil
+}
+
+// recentValues is how many of its last values each element keeps.
+const recentValues = 4
+
+// str returns b as a string, without allocating when it is one of the
+// last values of element e (a type, a status, a protocol: most elements
+// take a handful of values) or one the string cache holds. The few values
+// of an element sit together in memory, where the cache's table, too large
+// for the processor's caches, would cost a miss on most lookups.
+func (d *fastDecoder) str(e elem, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	recent := &d.recent[e]
+	for i := range recent {
+		if recent[i] == string(b) { // compared without a copy
+			return recent[i]
+		}
+	}
+	s := d.strs.get(b)
+	copy(recent[1:], recent[:recentValues-1])
+	recent[0] = s
+	return s
 }
 
 // requiredInt reads an identity (host ID, QID); the caller checks that
@@ -139,7 +164,9 @@ func atoi(s []byte, bits int) (int64, bool) {
 }
 
 // fastTime parses the API's own layout, qualys.TimeLayout, with the range
-// checks of time.Parse; anything else is left to parseTime.
+// checks of time.Parse; anything else is left to parseTime. It counts the
+// seconds itself: time.Unix(...).UTC() is the same Time as time.Date(...,
+// time.UTC), for a fraction of the cost.
 func fastTime(s []byte) (time.Time, bool) {
 	if len(s) != len(qualys.TimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
 		s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
@@ -148,10 +175,11 @@ func fastTime(s []byte) (time.Time, bool) {
 	y, mo, day := digits(s[0:4]), digits(s[5:7]), digits(s[8:10])
 	h, mi, sec := digits(s[11:13]), digits(s[14:16]), digits(s[17:19])
 	if y < 0 || mo < 1 || mo > 12 || day < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-		sec < 0 || sec > 59 || day > daysIn(time.Month(mo), y) {
+		sec < 0 || sec > 59 || day > daysIn(mo, y) {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), day, h, mi, sec, 0, time.UTC), true
+	secs := daysSinceEpoch(y, mo, day)*86400 + int64(h*3600+mi*60+sec)
+	return time.Unix(secs, 0).UTC(), true
 }
 
 // digits returns the value of a run of decimal digits, -1 if one is not.
@@ -166,6 +194,34 @@ func digits(s []byte) int {
 	return v
 }
 
-func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if isLeap(year) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch returns the days from 1970-01-01 to a date of the
+// proleptic Gregorian calendar (H. Hinnant's days_from_civil).
+func daysSinceEpoch(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }

@@ -69,33 +69,33 @@ func (d *fastDecoder) hostField(h *qualys.Host, el *token) error {
 	case elemAssetID:
 		return d.optInt(elemAssetID, &h.AssetID)
 	case elemIP:
-		return d.textField(&h.IP)
+		return d.textField(elemIP, &h.IP)
 	case elemIPv6:
-		return d.textField(&h.IPv6)
+		return d.textField(elemIPv6, &h.IPv6)
 	case elemTrackingMethod:
-		return d.textField(&h.TrackingMethod)
+		return d.textField(elemTrackingMethod, &h.TrackingMethod)
 	case elemNetworkID:
 		return d.optInt(elemNetworkID, &h.NetworkID)
 	case elemOS:
-		return d.textField(&h.OS)
+		return d.textField(elemOS, &h.OS)
 	case elemOSCPE:
-		return d.textField(&h.OSCPE)
+		return d.textField(elemOSCPE, &h.OSCPE)
 	case elemDNS:
-		return d.textField(&h.DNS)
+		return d.textField(elemDNS, &h.DNS)
 	case elemDNSData:
 		return d.readDNSData(&h.DNSData)
 	case elemCloudProvider:
-		return d.textField(&h.CloudProvider)
+		return d.textField(elemCloudProvider, &h.CloudProvider)
 	case elemCloudService:
-		return d.textField(&h.CloudService)
+		return d.textField(elemCloudService, &h.CloudService)
 	case elemCloudResourceID:
-		return d.textField(&h.CloudResourceID)
+		return d.textField(elemCloudResourceID, &h.CloudResourceID)
 	case elemEC2InstanceID:
-		return d.textField(&h.EC2InstanceID)
+		return d.textField(elemEC2InstanceID, &h.EC2InstanceID)
 	case elemNetBIOS:
-		return d.textField(&h.NetBIOS)
+		return d.textField(elemNetBIOS, &h.NetBIOS)
 	case elemQGHostID:
-		return d.textField(&h.QGHostID)
+		return d.textField(elemQGHostID, &h.QGHostID)
 	}
 	return d.hostScanField(h, el)
 }
@@ -135,11 +135,11 @@ func (d *fastDecoder) readDNSData(dns *qualys.DNSData) error {
 		}
 		switch el.elem {
 		case elemHostname:
-			err = d.textField(&dns.Hostname)
+			err = d.textField(elemHostname, &dns.Hostname)
 		case elemDomain:
-			err = d.textField(&dns.Domain)
+			err = d.textField(elemDomain, &dns.Domain)
 		case elemFQDN:
-			err = d.textField(&dns.FQDN)
+			err = d.textField(elemFQDN, &dns.FQDN)
 		default:
 			err = d.skip()
 		}
@@ -180,11 +180,11 @@ func (d *fastDecoder) readTag(t *qualys.Tag) error {
 		case elemTagID:
 			err = d.optInt(elemTagID, &t.ID)
 		case elemName:
-			err = d.textField(&t.Name)
+			err = d.textField(elemName, &t.Name)
 		case elemColor:
-			err = d.textField(&t.Color)
+			err = d.textField(elemColor, &t.Color)
 		case elemBackgroundColor:
-			err = d.textField(&t.BackgroundColor)
+			err = d.textField(elemBackgroundColor, &t.BackgroundColor)
 		default:
 			err = d.skip()
 		}
@@ -202,7 +202,7 @@ func (d *fastDecoder) readMetadata(h *qualys.Host) error {
 		if err != nil || provider == nil {
 			return err
 		}
-		if err := d.readProvider(h, d.strs.get(provider.local)); err != nil {
+		if err := d.readProvider(h, d.str(elemMetadata, provider.local)); err != nil {
 			return err
 		}
 	}
@@ -237,17 +237,17 @@ func (d *fastDecoder) readAttribute(a *qualys.CloudAttribute) error {
 		}
 		switch e := el.elem; e {
 		case elemName:
-			err = d.textField(&a.Name)
+			err = d.textField(elemName, &a.Name)
 		case elemLastStatus:
-			err = d.textField(&a.LastStatus)
+			err = d.textField(elemLastStatus, &a.LastStatus)
 		case elemValue:
-			err = d.textField(&a.Value)
+			err = d.textField(elemValue, &a.Value)
 		case elemLastSuccessDate:
 			err = d.timeField(e, &a.LastSuccess)
 		case elemLastErrorDate:
 			err = d.timeField(e, &a.LastErrorDate)
 		case elemLastError:
-			err = d.textField(&a.LastError)
+			err = d.textField(elemLastError, &a.LastError)
 		default:
 			err = d.skip()
 		}
@@ -286,9 +286,9 @@ func (d *fastDecoder) readCloudTag(t *qualys.CloudTag) error {
 		}
 		switch e := el.elem; e {
 		case elemName:
-			err = d.textField(&t.Name)
+			err = d.textField(elemName, &t.Name)
 		case elemValue:
-			err = d.textField(&t.Value)
+			err = d.textField(elemValue, &t.Value)
 		case elemLastSuccessDate:
 			err = d.timeField(e, &t.LastSuccess)
 		default:

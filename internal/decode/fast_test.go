@@ -423,3 +423,25 @@ func repairAll(r io.Reader) (repaired, int) {
 	}
 	return out, reads
 }
+
+// TestFastTimeMatchesTimeParse checks the hand-counted dates against
+// time.Parse over every day from year 0 to 2200 and the edges of a day.
+func TestFastTimeMatchesTimeParse(t *testing.T) {
+	for d := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() <= 2200; d = d.AddDate(0, 0, 1) {
+		for _, at := range []time.Duration{0, 23*time.Hour + 59*time.Minute + 59*time.Second} {
+			s := d.Add(at).Format(qualys.TimeLayout)
+			want, _ := time.Parse(qualys.TimeLayout, s)
+			got, ok := fastTime([]byte(s))
+			if !ok || got != want.UTC() {
+				t.Fatalf("%s: fastTime = %v, %v; time.Parse = %v", s, got, ok, want.UTC())
+			}
+		}
+	}
+	for _, s := range []string{"2026-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+		"2024-04-31T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z",
+		"2024-01-01T00:00:60Z", "2024-01-00T00:00:00Z", "2024-1-01T00:00:00Z"} {
+		if _, ok := fastTime([]byte(s)); ok {
+			t.Errorf("fastTime took %s, which time.Parse refuses", s)
+		}
+	}
+}

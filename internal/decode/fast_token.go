@@ -68,9 +68,12 @@ func (e *syntaxError) Error() string { return e.err.Error() }
 func (e *syntaxError) Unwrap() error { return e.err }
 
 // opened is an open element: where its name ends in names, and its elem.
+// The name of a known element written without a prefix is elemNames[elem]
+// and is not copied into names.
 type opened struct {
-	end  int
-	elem elem
+	end   int
+	elem  elem
+	known bool
 }
 
 // errSlow sends a token to encoding/xml.
@@ -186,18 +189,31 @@ func (t *tokenizer) cdata(tok *token, b []byte, from, to int64) (bool, error) {
 }
 
 func (t *tokenizer) start(tok *token, b []byte, from, to int64) (bool, error) {
-	n, empty, ok := parseStartTag(b, &t.scratch)
-	if !ok {
-		return false, errSlow
+	var e elem
+	var name []byte
+	empty := b[len(b)-2] == '/'
+	if empty {
+		name = b[1 : len(b)-2]
+	} else {
+		name = b[1 : len(b)-1]
 	}
-	name := b[1 : 1+n]
-	local := localName(name)
-	e := lookupElem(local)
-	t.push(name, e)
+	// Most tags are a known name alone, "<QID>", which needs no more check
+	// and no copy of its name.
+	if e = lookupElem(name); e != elemOther {
+		t.open = append(t.open, opened{end: len(t.names), elem: e, known: true})
+	} else {
+		n, closes, ok := parseStartTag(b, &t.scratch)
+		if !ok {
+			return false, errSlow
+		}
+		empty, name = closes, b[1:1+n]
+		e = lookupElem(localName(name))
+		t.push(name, e)
+	}
 	t.f.pos = to
 	t.closing = empty
-	tok.kind, tok.elem, tok.local, tok.from, tok.to = tokStart, e, local, from, to
-	tok.attrs, tok.slow = b[1+n:len(b)-1], false
+	tok.kind, tok.elem, tok.local, tok.from, tok.to = tokStart, e, localName(name), from, to
+	tok.attrs, tok.slow = b[1+len(name):len(b)-1], false
 	return true, nil
 }
 
@@ -207,9 +223,8 @@ func (t *tokenizer) end(tok *token, name []byte, from, to int64) error {
 	if len(t.open) == 0 {
 		return t.fault(to, "unexpected end element </%s>", name)
 	}
-	open := t.names[t.openStart():]
-	if !bytes.Equal(open, name) {
-		return t.fault(to, "element <%s> closed by </%s>", open, name)
+	if !t.isOpen(name) {
+		return t.fault(to, "element <%s> closed by </%s>", t.openName(), name)
 	}
 	e := t.pop()
 	t.f.pos = to
@@ -234,15 +249,34 @@ func (t *tokenizer) fault(asked int64, format string, args ...any) error {
 // closesOpen reports whether end tag b is "</NAME>" for the innermost open
 // element.
 func (t *tokenizer) closesOpen(b []byte) bool {
-	open := t.names[t.openStart():]
-	return len(t.open) > 0 && len(b) == len(open)+3 && string(b[2:len(b)-1]) == string(open)
+	return len(t.open) > 0 && t.isOpen(b[2:len(b)-1])
+}
+
+// isOpen reports whether name is that of the innermost open element.
+func (t *tokenizer) isOpen(name []byte) bool {
+	o := &t.open[len(t.open)-1]
+	if o.known {
+		return elemNames[o.elem] == string(name)
+	}
+	return bytes.Equal(t.names[t.openStart():o.end], name)
+}
+
+// openName returns the name of the innermost open element, for errors.
+func (t *tokenizer) openName() string {
+	o := &t.open[len(t.open)-1]
+	if o.known {
+		return elemNames[o.elem]
+	}
+	return string(t.names[t.openStart():o.end])
 }
 
 func (t *tokenizer) push(name []byte, e elem) {
 	t.names = append(t.names, name...)
-	t.open = append(t.open, opened{len(t.names), e})
+	t.open = append(t.open, opened{end: len(t.names), elem: e})
 }
 
+// openStart returns where the name of the innermost open element starts
+// in names.
 func (t *tokenizer) openStart() int {
 	if len(t.open) < 2 {
 		return 0
