@@ -162,10 +162,7 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 	batches chan<- []item) error {
 	size := s.batchSize()
 	batch := make([]item, 0, size)
-	add := func(it item) error {
-		if batch = append(batch, it); len(batch) < size {
-			return nil
-		}
+	send := func() error {
 		select {
 		case batches <- batch:
 			batch = make([]item, 0, size)
@@ -173,6 +170,12 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	add := func(it item) error {
+		if batch = append(batch, it); len(batch) < size {
+			return nil
+		}
+		return send()
 	}
 
 	meta := record.Meta{RunID: runID, Subscription: s.Subscription, APIVersion: s.Client.APIVersion()}
@@ -200,13 +203,17 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 				return err
 			}
 		}
+		// No host waiting: send what there is rather than hold records
+		// (and the ranges they complete) until more pages arrive. While
+		// pages flow, batches fill up without any timer.
+		if len(hosts) == 0 && len(batch) > 0 {
+			if err := send(); err != nil {
+				return err
+			}
+		}
 	}
 	if len(batch) > 0 {
-		select {
-		case batches <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return send()
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/q2k/qualys2kafka/internal/deadletter"
 	"github.com/q2k/qualys2kafka/internal/publish"
@@ -85,5 +86,31 @@ func TestRecordTooLargeGoesToTheDeadLetterTopic(t *testing.T) {
 			t.Errorf("too-large entry lacks the record: source %s truncated %v raw %.80s",
 				e.Source, e.RawTruncated, e.Raw)
 		}
+	}
+}
+
+// TestEncodeSendsPartialBatchWhenNoHostWaits: records are not held back
+// for company while the next page is slow to come; they would delay the
+// ranges they complete, and the progress saved.
+func TestEncodeSendsPartialBatchWhenNoHostWaits(t *testing.T) {
+	s := testSyncer(t, 0)
+	s.BatchSize = 1000
+	hosts := make(chan hostItem)
+	batches := make(chan []item, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- s.encode(t.Context(), "run-1", hosts, batches) }()
+
+	hosts <- hostItem{host: &qualys.Host{ID: 1, Detections: []qualys.Detection{{QID: 1}, {QID: 2}}}}
+	select {
+	case b := <-batches:
+		if len(b) != 2 {
+			t.Errorf("batch of %d records, want 2", len(b))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the batch waited for more hosts")
+	}
+	close(hosts)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }
