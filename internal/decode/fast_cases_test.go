@@ -316,6 +316,9 @@ var craftedCases = []craftedCase{
 			`</ITEM></ITEM_LIST></RESPONSE></SIMPLE_RETURN>`},
 	{"simple_return_cut",
 		"<!-- a -->\n\n<SIMPLE_RETURN>\n<RESPONSE><CODE>1905</CODE><TEXT>bad"},
+	{"simple_return_cut_after_long_prolog",
+		strings.Repeat("<!-- a comment line of a long prolog -->\n", 2000) +
+			"<SIMPLE_RETURN>\n<RESPONSE><CODE>1905</CODE><TEXT>bad"},
 	{"simple_return_bad",
 		"\n<SIMPLE_RETURN>\n<RESPONSE><CODE>1905</CODE></RESPONSE></SIMPLE>"},
 	{"simple_return_prefix",
