@@ -12,8 +12,7 @@ func (d *fastDecoder) readHost() (*qualys.Host, error) {
 	h := &qualys.Host{}
 	hasID := false
 	d.inHost, d.hostFault, d.spans = true, nil, d.spans[:0]
-	d.detections = d.detections[:0]
-	defer func() { d.inHost = false; d.f.keep = -1 }()
+	defer d.leaveHost()
 	for {
 		el, err := d.child()
 		if err != nil {
@@ -41,6 +40,21 @@ func (d *fastDecoder) readHost() (*qualys.Host, error) {
 		h.Rejects[i].HostID = h.ID
 	}
 	return h, nil
+}
+
+// leaveHost lets go of what the host held: the feed drops its bytes, and
+// the scratch lists forget its values, so that the decoder pins no string
+// of a host it has returned (a large RESULTS, say) and keeps no buffer the
+// size of its largest text.
+func (d *fastDecoder) leaveHost() {
+	d.inHost, d.f.keep = false, -1
+	clear(d.detections)
+	d.detections = d.detections[:0]
+	clear(d.cves[:cap(d.cves)])
+	clear(d.factors[:cap(d.factors)])
+	if cap(d.text) > 1<<20 {
+		d.text = nil
+	}
 }
 
 // rejectAll turns every detection of h into a reject after a fault of the
