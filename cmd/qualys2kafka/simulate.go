@@ -25,12 +25,15 @@ func simulateCommand(ctx context.Context, args []string, stdout io.Writer, log *
 	every := fs.Duration("advance-every", 0, "advance the simulated clock at this real-time pace (0: never)")
 	by := fs.Duration("advance-by", 24*time.Hour, "how far each advance moves the simulated clock")
 	fraction := fs.Float64("advance-fraction", 0.01, "share of detections each advance changes")
+	odd := fs.Int("odd-values", 0, "write an odd value (a QID or date to dead-letter, a control "+
+		"character to repair, a time with an offset) into about one detection in N (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 
 	cfg := simulator.DefaultConfig()
 	cfg.User, cfg.Password, cfg.ResponsesDir = *user, *password, *dir
+	cfg.OddValues = *odd
 	if *dir == "" {
 		cfg.Fleet = simulator.Generate(simulator.FleetConfig{Seed: *seed, Hosts: *hosts,
 			Start: time.Now().UTC().Truncate(time.Second)})
