@@ -188,14 +188,17 @@ func (c *Client) Post(ctx context.Context, path string, params url.Values) (*Res
 // sniffed returns a 200 response whose first bytes look like XML, and
 // turns any other into a *TransportError with an excerpt (an HTML page
 // served as 200 by a proxy or portal, plain text, JSON). The bytes looked
-// at stay in the body.
+// at stay in the body. Only io.EOF makes the prefix the whole body: after
+// a failed read the prefix is judged as a cut one, so that a stream reset
+// or a cancellation in the first bytes reaches the decoder as what it is
+// rather than as a page that is not XML.
 func sniffed(resp *http.Response, body io.ReadCloser) (*Response, error) {
 	br := bufio.NewReaderSize(body, SniffLimit)
 	kind := BodyUndecided
 	for n := 64; kind == BodyUndecided; n *= 2 {
 		prefix, err := br.Peek(min(n, SniffLimit))
-		kind = Sniff(prefix, err != nil)
-		if err != nil && err != io.EOF || n >= SniffLimit {
+		kind = Sniff(prefix, err == io.EOF)
+		if err != nil || n >= SniffLimit {
 			break // a failed read is the decoder's to report, as a cut
 		}
 	}

@@ -1,6 +1,9 @@
 package qualys
 
 import (
+	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -74,4 +77,41 @@ func FuzzSniff(f *testing.F) {
 		}
 		checkPrefixes(t, body)
 	})
+}
+
+// failingBody returns its bytes, then err.
+type failingBody struct {
+	data string
+	err  error
+}
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if b.data == "" {
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+func (b *failingBody) Close() error { return nil }
+
+// TestSniffedReadFailureIsNotANonXMLPage: a body that breaks after its
+// first bytes was judged as if those bytes were all of it, so "<" followed
+// by a connection reset became a *TransportError saying the body is not
+// XML, hiding the reset.
+func TestSniffedReadFailureIsNotANonXMLPage(t *testing.T) {
+	reset := errors.New("connection reset by peer")
+	for _, prefix := range []string{"<", "<!DOC", "\xef\xbb"} {
+		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+		got, err := sniffed(resp, &failingBody{data: prefix, err: reset})
+		if err != nil {
+			t.Errorf("prefix %q: err = %v, want the body handed on", prefix, err)
+			continue
+		}
+		b, err := io.ReadAll(got.Body)
+		if string(b) != prefix || !errors.Is(err, reset) {
+			t.Errorf("prefix %q: body read %q, %v; want %q, then the reset", prefix, b, err, prefix)
+		}
+	}
 }
