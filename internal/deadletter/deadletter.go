@@ -62,6 +62,11 @@ const (
 // so build cuts again by what escaping added until the value fits.
 const overhead = 4 << 10
 
+// maxDetail bounds Detail under a limit, so that overhead holds: a fault
+// quotes the value that failed, which can be as long as its element, and
+// Raw carries that value anyway.
+const maxDetail = 1 << 10
+
 // FromReject returns the dead-letter record of a detection the decoder
 // rejected. maxBytes is the most a record may hold (0: no limit).
 func FromReject(m record.Meta, r qualys.Reject, maxBytes int) record.Record {
@@ -70,9 +75,14 @@ func FromReject(m record.Meta, r qualys.Reject, maxBytes int) record.Record {
 }
 
 // FromRecord returns the dead-letter record of a detection record larger
-// than the detection topics accept; raw is the record as JSON.
+// than the detection topics accept; raw is the record as JSON. The size
+// in the detail counts key, value and headers, as the limit does.
 func FromRecord(m record.Meta, rec record.Record, raw []byte, maxBytes int) record.Record {
-	detail := "record of " + strconv.Itoa(len(rec.Key)+len(rec.Value)) +
+	size := len(rec.Key) + len(rec.Value)
+	for _, h := range rec.Headers {
+		size += len(h.Key) + len(h.Value)
+	}
+	detail := "record of " + strconv.Itoa(size) +
 		" bytes is larger than the " + strconv.Itoa(maxBytes) + " the topic accepts"
 	return build(m, Entry{Reason: ReasonTooLarge, Detail: detail, HostID: rec.HostID,
 		QID: rec.QID, Source: SourceRecord, Raw: string(raw)}, maxBytes)
@@ -81,6 +91,9 @@ func FromRecord(m record.Meta, rec record.Record, raw []byte, maxBytes int) reco
 func build(m record.Meta, e Entry, maxBytes int) record.Record {
 	e.Subscription, e.RunID, e.ObservedAt = m.Subscription, m.RunID, m.ObservedAt.UTC()
 	e.RawLength = len(e.Raw)
+	if maxBytes > 0 {
+		e.Detail = cut(e.Detail, maxDetail)
+	}
 	value := marshal(e)
 	raw, budget := e.Raw, maxBytes-overhead
 	for n := budget; maxBytes > 0 && len(value) > budget && n > 0; {

@@ -66,12 +66,33 @@ func TestRawIsCutToFitTheTopic(t *testing.T) {
 	}
 }
 
+// TestFromRecordNamesTheSizes: the size named counts the headers, as the
+// limit does; it counted key and value only, so a record refused for its
+// headers was said to be smaller than the limit.
 func TestFromRecordNamesTheSizes(t *testing.T) {
-	rec := record.Record{Key: []byte("k"), Value: make([]byte, 2000), HostID: 3, QID: 4}
+	rec := record.Record{Key: []byte("k"), Value: make([]byte, 2000), HostID: 3, QID: 4,
+		Headers: []record.Header{{Key: "h", Value: []byte("vv")}}}
 	dl := FromRecord(meta, rec, []byte(`{"host":{"id":3}}`), 1000)
 	e := decodeEntry(t, dl)
 	if e.Reason != ReasonTooLarge || e.Source != SourceRecord || e.HostID != 3 || e.QID != 4 ||
-		!strings.Contains(e.Detail, "2001 bytes") {
+		!strings.Contains(e.Detail, "2004 bytes") {
 		t.Errorf("entry = %+v", e)
+	}
+}
+
+// TestLongDetailIsCutToFitTheTopic: a fault quotes the value that failed,
+// so a date element of megabytes made a detail of megabytes, which no cut
+// of Raw could bring under the limit.
+func TestLongDetailIsCutToFitTheTopic(t *testing.T) {
+	const limit = 64 << 10
+	value := strings.Repeat("x", 200<<10)
+	r := qualys.Reject{Reason: qualys.RejectDate, Detail: "LAST_FOUND_DATETIME: not a date: " + value,
+		Raw: "<DETECTION><LAST_FOUND_DATETIME>" + value + "</LAST_FOUND_DATETIME></DETECTION>"}
+	rec := FromReject(meta, r, limit)
+	if size := len(rec.Value); size+overhead > limit {
+		t.Errorf("record of %d bytes (+%d overhead) is over the %d limit", size, overhead, limit)
+	}
+	if e := decodeEntry(t, rec); !strings.HasPrefix(r.Detail, e.Detail) || len(e.Detail) > maxDetail {
+		t.Errorf("detail of %d bytes, want a prefix of at most %d", len(e.Detail), maxDetail)
 	}
 }
