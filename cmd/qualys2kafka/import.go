@@ -63,9 +63,13 @@ func importCommand(ctx context.Context, args []string, stdout io.Writer, log *sl
 			return errors.Join(fmt.Errorf("%s: %w", name, err), sink.done())
 		}
 	}
+	// The last batch is only delivered once done returns.
+	if err := sink.done(); err != nil {
+		return err
+	}
 	log.Info("import done", "files", fs.NArg(), "records", total.records,
 		"dead_lettered", total.deadLettered, "dry_run", *dryRun)
-	return sink.done()
+	return nil
 }
 
 // importCounts counts what an import emitted.
@@ -76,6 +80,9 @@ type sink struct {
 	record     func(record.Record) error
 	deadLetter func(record.Record) error
 	done       func() error
+	// maxBytes is the largest record the topics accept (0: no limit), so
+	// that a dead letter's raw element is cut to fit as a sync cuts it.
+	maxBytes int
 }
 
 func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.Encoder,
@@ -125,7 +132,8 @@ func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.
 		deadLetter: func(r record.Record) error {
 			return add(pipeline.DeadLetterMessage(topics, r))
 		},
-		done: func() error { return errors.Join(flush(), w.Close()) },
+		done:     func() error { return errors.Join(flush(), w.Close()) },
+		maxBytes: cfg.Kafka.MaxMessageBytes,
 	}, nil
 }
 
@@ -158,7 +166,7 @@ func importFile(name string, kind decode.Kind, meta record.Meta, enc *record.Enc
 		}
 		meta.ObservedAt = time.Now().UTC()
 		for _, r := range h.Rejects {
-			if err := out.deadLetter(deadletter.FromReject(meta, r, 0)); err != nil {
+			if err := out.deadLetter(deadletter.FromReject(meta, r, out.maxBytes)); err != nil {
 				return n, err
 			}
 			n.deadLettered++

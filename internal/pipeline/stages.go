@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"runtime"
 	"time"
@@ -193,7 +194,7 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 			record.CapResults(&h.Detections[i], s.ResultsMaxBytes)
 			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
 			if err != nil {
-				return err
+				return fmt.Errorf("encode host %d qid %d: %w", h.ID, h.Detections[i].QID, err)
 			}
 			next := item{rec: rec, rng: it.rng, topic: s.Topics.ForStatus(rec.Status)}
 			if s.tooLarge(rec) {
