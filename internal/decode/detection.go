@@ -41,20 +41,16 @@ func (d *Decoder) readDetectionList(h *qualys.Host) error {
 // read or it has no QID.
 func (d *Decoder) readDetection(start xml.StartElement, h *qualys.Host, from int64) error {
 	var det qualys.Detection
-	hasQID := false
 	d.inDetection, d.detFault = true, nil
 	err := d.children(start, func(el xml.StartElement) error {
-		if el.Name.Local == "QID" {
-			hasQID = true
-		}
 		return d.detectionField(&det, el)
 	})
 	d.inDetection = false
 	if err != nil {
 		return err
 	}
-	if !hasQID && d.detFault == nil {
-		d.detFault = &fault{qualys.RejectMissing, "DETECTION", "no QID element"}
+	if det.QID == 0 && d.detFault == nil {
+		d.detFault = missingID("DETECTION", "QID")
 	}
 
 	sp := detectionSpan{from: from, to: d.x.InputOffset(), detection: -1, reject: -1}

@@ -41,15 +41,14 @@ func (d *fastDecoder) readDetectionList(h *qualys.Host) error {
 func (d *fastDecoder) readDetection(h *qualys.Host, from int64) error {
 	d.detections = append(d.detections, qualys.Detection{})
 	det := &d.detections[len(d.detections)-1]
-	hasQID := false
 	d.inDetection, d.detFault, d.cves = true, nil, d.cves[:0]
-	err := d.detectionFields(det, &hasQID)
+	err := d.detectionFields(det)
 	d.inDetection = false
 	if err != nil {
 		return err
 	}
-	if !hasQID && d.detFault == nil {
-		d.detFault = &fault{qualys.RejectMissing, "DETECTION", "no QID element"}
+	if det.QID == 0 && d.detFault == nil {
+		d.detFault = missingID("DETECTION", "QID")
 	}
 	if len(d.cves) > 0 {
 		det.CVEs = append([]string(nil), d.cves...)
@@ -68,14 +67,11 @@ func (d *fastDecoder) readDetection(h *qualys.Host, from int64) error {
 	return nil
 }
 
-func (d *fastDecoder) detectionFields(det *qualys.Detection, hasQID *bool) error {
+func (d *fastDecoder) detectionFields(det *qualys.Detection) error {
 	for {
 		el, err := d.child()
 		if err != nil || el == nil {
 			return err
-		}
-		if el.elem == elemQID {
-			*hasQID = true
 		}
 		if err := d.detectionField(det, el); err != nil {
 			return err

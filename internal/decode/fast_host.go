@@ -10,7 +10,6 @@ import (
 // host's own.
 func (d *fastDecoder) readHost() (*qualys.Host, error) {
 	h := &qualys.Host{}
-	hasID := false
 	d.inHost, d.hostFault, d.spans = true, nil, d.spans[:0]
 	defer d.leaveHost()
 	for {
@@ -21,15 +20,12 @@ func (d *fastDecoder) readHost() (*qualys.Host, error) {
 		if el == nil {
 			break
 		}
-		if el.elem == elemID {
-			hasID = true
-		}
 		if err := d.hostField(h, el); err != nil {
 			return nil, err
 		}
 	}
-	if !hasID && d.hostFault == nil {
-		d.hostFault = &fault{qualys.RejectMissing, "HOST", "no ID element"}
+	if h.ID == 0 && d.hostFault == nil {
+		d.hostFault = missingID("HOST", "ID")
 	}
 	if d.hostFault != nil {
 		d.rejectAll(h)

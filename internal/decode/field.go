@@ -23,6 +23,13 @@ type fault struct {
 
 func (f *fault) detail() string { return f.element + ": " + f.msg }
 
+// missingID is the fault of a host or detection without its identity: the
+// element absent, empty or 0, which no host ID or QID is. A record keyed
+// by 0 would merge unrelated detections.
+func missingID(element, id string) *fault {
+	return &fault{qualys.RejectMissing, element, "no " + id}
+}
+
 // parseInt reads a decimal integer of at most bits bits.
 func parseInt(element, s string, bits int) (int64, *fault) {
 	v, err := strconv.ParseInt(s, 10, bits)

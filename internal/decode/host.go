@@ -14,20 +14,16 @@ import (
 // host (see rejectAll).
 func (d *Decoder) readHost(start xml.StartElement) (*qualys.Host, error) {
 	h := &qualys.Host{}
-	hasID := false
 	d.inHost, d.hostFault, d.elements = true, nil, d.elements[:0]
 	defer func() { d.inHost = false; d.rec.mark(-1) }()
 	err := d.children(start, func(el xml.StartElement) error {
-		if el.Name.Local == "ID" {
-			hasID = true
-		}
 		return d.hostField(h, el)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !hasID && d.hostFault == nil {
-		d.hostFault = &fault{qualys.RejectMissing, "HOST", "no ID element"}
+	if h.ID == 0 && d.hostFault == nil {
+		d.hostFault = missingID("HOST", "ID")
 	}
 	if d.hostFault != nil {
 		d.rejectAll(h)

@@ -145,6 +145,12 @@ func TestInputKinds(t *testing.T) {
 			},
 		},
 		{
+			name:       "empty_qid_and_empty_host_id",
+			doc:        wrap(`<HOST><ID>4</ID><DETECTION_LIST><DETECTION><QID></QID></DETECTION><DETECTION><QID>0</QID></DETECTION>` + goodDetection + `</DETECTION_LIST></HOST><HOST><ID/><DETECTION_LIST>` + goodDetection + `</DETECTION_LIST></HOST>`),
+			detections: 1,
+			rejects:    []string{qualys.RejectMissing, qualys.RejectMissing, qualys.RejectMissing},
+		},
+		{
 			name:       "host_without_id",
 			doc:        wrap(`<HOST><IP>10.0.0.9</IP><DETECTION_LIST>` + goodDetection + `</DETECTION_LIST></HOST>`),
 			detections: 0,
