@@ -59,10 +59,8 @@ type Decoder struct {
 	warning    *qualys.Warning
 	text       strings.Builder
 
-	// The host and detection being read, and their first faults.
-	inHost, inDetection bool
-	hostFault, detFault *fault
-	elements            []detectionSpan // of the host, in document order
+	faultScope
+	elements []detectionSpan // of the host, in document order
 }
 
 type state int

@@ -42,10 +42,8 @@ type fastDecoder struct {
 	cves       []string
 	factors    []qualys.QDSFactor
 
-	// The host and detection being read, and their first faults.
-	inHost, inDetection bool
-	hostFault, detFault *fault
-	spans               []detectionSpan // of the host, in document order
+	faultScope
+	spans []detectionSpan // of the host, in document order
 }
 
 // newFast returns the fast decoder.

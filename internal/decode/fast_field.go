@@ -129,19 +129,10 @@ func (d *fastDecoder) timeField(e elem, dst *time.Time) error {
 // Decoder.fault does: the first fault of each wins, and outside a host f
 // fails the document.
 func (d *fastDecoder) fault(f *fault) error {
-	switch {
-	case d.inDetection:
-		if d.detFault == nil {
-			d.detFault = f
-		}
-	case d.inHost:
-		if d.hostFault == nil {
-			d.hostFault = f
-		}
-	default:
-		return d.errorf(f.element, "%s", f.msg)
+	if d.note(f) {
+		return nil
 	}
-	return nil
+	return d.errorf(f.element, "%s", f.msg)
 }
 
 // atoi parses plain decimal digits that fit in bits bits; anything else

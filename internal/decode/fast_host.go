@@ -56,20 +56,9 @@ func (d *fastDecoder) leaveHost() {
 // rejectAll turns every detection of h into a reject after a fault of the
 // host itself, as Decoder.rejectAll does.
 func (d *fastDecoder) rejectAll(h *qualys.Host) {
-	rejects := make([]qualys.Reject, 0, len(d.spans))
-	for _, sp := range d.spans {
-		if sp.reject >= 0 {
-			rejects = append(rejects, h.Rejects[sp.reject])
-			continue
-		}
-		rejects = append(rejects, qualys.Reject{
-			Reason: d.hostFault.reason,
-			Detail: "host " + d.hostFault.detail(),
-			QID:    d.detections[sp.detection].QID,
-			Raw:    string(d.f.slice(sp.from, sp.to)),
-		})
-	}
-	h.Rejects = rejects
+	h.Rejects = d.hostRejects(d.spans, h.Rejects,
+		func(i int) int64 { return d.detections[i].QID },
+		func(from, to int64) string { return string(d.f.slice(from, to)) })
 }
 
 func (d *fastDecoder) hostField(h *qualys.Host, el *token) error {

@@ -149,19 +149,58 @@ func (d *Decoder) timeField(el xml.StartElement, dst *time.Time) error {
 // fault of each wins. Outside a host there is nothing to reject on its
 // own, so f fails the document.
 func (d *Decoder) fault(f *fault) error {
+	if d.note(f) {
+		return nil
+	}
+	return d.errorf(f.element, "%s", f.msg)
+}
+
+// faultScope is what both decoders know of the host and detection being
+// read: whether they are inside one, and its first fault.
+type faultScope struct {
+	inHost, inDetection bool
+	hostFault, detFault *fault
+}
+
+// note records f against the detection or host being read, the first
+// fault of each winning, and reports whether there was one to record it
+// against.
+func (s *faultScope) note(f *fault) bool {
 	switch {
-	case d.inDetection:
-		if d.detFault == nil {
-			d.detFault = f
+	case s.inDetection:
+		if s.detFault == nil {
+			s.detFault = f
 		}
-	case d.inHost:
-		if d.hostFault == nil {
-			d.hostFault = f
+	case s.inHost:
+		if s.hostFault == nil {
+			s.hostFault = f
 		}
 	default:
-		return d.errorf(f.element, "%s", f.msg)
+		return false
 	}
-	return nil
+	return true
+}
+
+// hostRejects returns the rejects of a host whose own value failed: one
+// per DETECTION element in spans, in document order. Those rejected on
+// their own (in rejects) keep their reason; the others take the host's,
+// with qid giving their QID and raw their element.
+func (s *faultScope) hostRejects(spans []detectionSpan, rejects []qualys.Reject,
+	qid func(detection int) int64, raw func(from, to int64) string) []qualys.Reject {
+	out := make([]qualys.Reject, 0, len(spans))
+	for _, sp := range spans {
+		if sp.reject >= 0 {
+			out = append(out, rejects[sp.reject])
+			continue
+		}
+		out = append(out, qualys.Reject{
+			Reason: s.hostFault.reason,
+			Detail: "host " + s.hostFault.detail(),
+			QID:    qid(sp.detection),
+			Raw:    raw(sp.from, sp.to),
+		})
+	}
+	return out
 }
 
 // timeLayouts are the date forms accepted, the API's own first. Go's

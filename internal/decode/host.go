@@ -47,20 +47,9 @@ type detectionSpan struct {
 // none of them would make a trustworthy record. Detections rejected on
 // their own keep their own reason.
 func (d *Decoder) rejectAll(h *qualys.Host) {
-	rejects := make([]qualys.Reject, 0, len(d.elements))
-	for _, sp := range d.elements {
-		if sp.reject >= 0 {
-			rejects = append(rejects, h.Rejects[sp.reject])
-			continue
-		}
-		rejects = append(rejects, qualys.Reject{
-			Reason: d.hostFault.reason,
-			Detail: "host " + d.hostFault.detail(),
-			QID:    h.Detections[sp.detection].QID,
-			Raw:    d.rec.slice(sp.from, sp.to),
-		})
-	}
-	h.Detections, h.Rejects = nil, rejects
+	h.Rejects = d.hostRejects(d.elements, h.Rejects,
+		func(i int) int64 { return h.Detections[i].QID }, d.rec.slice)
+	h.Detections = nil
 }
 
 func (d *Decoder) hostField(h *qualys.Host, el xml.StartElement) error {
