@@ -15,7 +15,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/q2k/qualys2kafka/internal/config"
-	"github.com/q2k/qualys2kafka/internal/deadletter"
 	"github.com/q2k/qualys2kafka/internal/decode"
 	"github.com/q2k/qualys2kafka/internal/pipeline"
 	"github.com/q2k/qualys2kafka/internal/publish"
@@ -43,10 +42,17 @@ func importCommand(ctx context.Context, args []string, stdout io.Writer, log *sl
 	if err != nil {
 		return err
 	}
+	cfg, err := config.LoadRecords(ctx)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
 	enc, err := record.NewEncoder()
 	if err != nil {
 		return err
 	}
+	maker := pipeline.Records{Encoder: enc,
+		Topics:          publish.NewTopics(cfg.Kafka.TopicPrefix, cfg.Kafka.SingleTopic),
+		ResultsMaxBytes: cfg.Output.ResultsMaxBytes, MaxMessageBytes: cfg.Kafka.MaxMessageBytes}
 
 	sink, err := importSink(ctx, *dryRun, stdout, enc, log)
 	if err != nil {
@@ -56,7 +62,7 @@ func importCommand(ctx context.Context, args []string, stdout io.Writer, log *sl
 		Subscription: os.Getenv("Q2K_SUBSCRIPTION"), APIVersion: "file"}
 	var total importCounts
 	for _, name := range fs.Args() {
-		n, err := importFile(name, kind, meta, enc, sink)
+		n, err := importFile(name, kind, meta, maker, sink)
 		total.records += n.records
 		total.deadLettered += n.deadLettered
 		if err != nil {
@@ -75,23 +81,22 @@ func importCommand(ctx context.Context, args []string, stdout io.Writer, log *sl
 // importCounts counts what an import emitted.
 type importCounts struct{ records, deadLettered int }
 
-// sink is where imported records go: stdout as JSON, or Kafka in batches.
+// sink is where imported messages go: stdout as JSON lines, or Kafka in
+// batches.
 type sink struct {
-	record     func(record.Record) error
-	deadLetter func(record.Record) error
-	done       func() error
-	// maxBytes is the largest record the topics accept (0: no limit), so
-	// that a dead letter's raw element is cut to fit as a sync cuts it.
-	maxBytes int
+	emit func(pipeline.Item) error
+	done func() error
 }
 
 func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.Encoder,
 	log *slog.Logger) (sink, error) {
 	if dryRun {
 		return sink{
-			record: func(r record.Record) error { return printRecord(stdout, enc, r.Value) },
-			deadLetter: func(r record.Record) error {
-				_, err := fmt.Fprintf(stdout, "{\"dead_letter\":%s}\n", r.Value)
+			emit: func(it pipeline.Item) error {
+				if it.Reason == "" {
+					return printRecord(stdout, enc, it.Rec.Value)
+				}
+				_, err := fmt.Fprintf(stdout, "{\"dead_letter\":%s}\n", it.Rec.Value)
 				return err
 			},
 			done: func() error { return nil },
@@ -103,8 +108,12 @@ func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.
 		return sink{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	topics := publish.NewTopics(cfg.Kafka.TopicPrefix, cfg.Kafka.SingleTopic)
-	specs := pipeline.TopicSpecs(topics, cfg.Kafka.Partitions)
-	specs = specs[:len(specs)-1] // import keeps no checkpoint
+	var specs []publish.TopicSpec // import keeps no checkpoint
+	for _, spec := range pipeline.TopicSpecs(topics, cfg.Kafka.Partitions) {
+		if spec.Name != topics.Checkpoint() {
+			specs = append(specs, spec)
+		}
+	}
 	err = publish.EnsureTopics(ctx, cfg.Kafka.Brokers, nil, specs, cfg.Kafka.CreateTopics)
 	if err != nil {
 		return sink{}, err
@@ -121,27 +130,23 @@ func importSink(ctx context.Context, dryRun bool, stdout io.Writer, enc *record.
 		batch = batch[:0]
 		return err
 	}
-	add := func(m kafka.Message) error {
-		if batch = append(batch, m); len(batch) >= 500 {
-			return flush()
-		}
-		return nil
-	}
 	return sink{
-		record: func(r record.Record) error { return add(pipeline.Message(topics, r)) },
-		deadLetter: func(r record.Record) error {
-			return add(pipeline.DeadLetterMessage(topics, r))
+		emit: func(it pipeline.Item) error {
+			if batch = append(batch, it.Message()); len(batch) >= 500 {
+				return flush()
+			}
+			return nil
 		},
-		done:     func() error { return errors.Join(flush(), w.Close()) },
-		maxBytes: cfg.Kafka.MaxMessageBytes,
+		done: func() error { return errors.Join(flush(), w.Close()) },
 	}, nil
 }
 
-// importFile decodes one saved response and emits a record per detection
-// and a dead-letter record per detection that could not be read. A file
-// that is not XML (an HTML page saved by mistake, JSON) is refused before
-// decoding, with an excerpt.
-func importFile(name string, kind decode.Kind, meta record.Meta, enc *record.Encoder,
+// importFile decodes one saved response and emits what a sync would
+// publish for it: a record per detection, RESULTS capped, and a dead
+// letter per detection that could not be read or whose record is too
+// large. A file that is not XML (an HTML page saved by mistake, JSON) is
+// refused before decoding, with an excerpt.
+func importFile(name string, kind decode.Kind, meta record.Meta, maker pipeline.Records,
 	out sink) (importCounts, error) {
 	var n importCounts
 	f, err := os.Open(name)
@@ -151,11 +156,15 @@ func importFile(name string, kind decode.Kind, meta record.Meta, enc *record.Enc
 	defer f.Close()
 
 	br := bufio.NewReaderSize(f, qualys.SniffLimit)
-	head, _ := br.Peek(qualys.SniffLimit)
-	if k := qualys.Sniff(head, len(head) < qualys.SniffLimit); k == qualys.BodyHTML || k == qualys.BodyOther {
+	head, err := br.Peek(qualys.SniffLimit)
+	if err != nil && err != io.EOF {
+		return n, err
+	}
+	if k := qualys.Sniff(head, err == io.EOF); k == qualys.BodyHTML || k == qualys.BodyOther {
 		return n, fmt.Errorf("not an XML document (the file is %s): %q", k, excerpt(head))
 	}
 	d := decode.Open(kind, br, 0) // a file has no HTTP status
+	var items []pipeline.Item
 	for {
 		h, err := d.Next()
 		if err == io.EOF {
@@ -165,16 +174,19 @@ func importFile(name string, kind decode.Kind, meta record.Meta, enc *record.Enc
 			return n, err
 		}
 		meta.ObservedAt = time.Now().UTC()
-		for _, r := range h.Rejects {
-			if err := out.deadLetter(deadletter.FromReject(meta, r, out.maxBytes)); err != nil {
-				return n, err
-			}
-			n.deadLettered++
-		}
-		if err := emitHost(h, meta, enc, out.record); err != nil {
+		if items, err = maker.Host(items[:0], meta, h); err != nil {
 			return n, err
 		}
-		n.records += len(h.Detections)
+		for _, it := range items {
+			if err := out.emit(it); err != nil {
+				return n, err
+			}
+			if it.Reason != "" {
+				n.deadLettered++
+			} else {
+				n.records++
+			}
+		}
 	}
 }
 
@@ -185,17 +197,4 @@ func excerpt(b []byte) string {
 		s = s[:120]
 	}
 	return s
-}
-
-func emitHost(h *qualys.Host, meta record.Meta, enc *record.Encoder, emit func(record.Record) error) error {
-	for i := range h.Detections {
-		r, err := enc.Encode(meta, h, &h.Detections[i])
-		if err != nil {
-			return fmt.Errorf("encode host %d qid %d: %w", h.ID, h.Detections[i].QID, err)
-		}
-		if err := emit(r); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -112,3 +112,40 @@ func checkImport(t *testing.T, decoder string, code int, stdout, stderr string, 
 		t.Errorf("%s: printed %d records and %d dead letters, want %d and %d:\n%s", decoder, gotRecords, gotDead, records, deadLetters, stdout)
 	}
 }
+
+// TestImportAppliesTheSyncLimits: import caps RESULTS and dead-letters a
+// record over the largest message as a sync does, and refuses a limit
+// that does not parse.
+func TestImportAppliesTheSyncLimits(t *testing.T) {
+	big := strings.Repeat("r", 200<<10)
+	doc := page(host("1", `<DETECTION_LIST><DETECTION><QID>2</QID><RESULTS>`+big+`</RESULTS></DETECTION>`+
+		`<DETECTION><QID>3</QID><RESULTS>small</RESULTS></DETECTION></DETECTION_LIST>`))
+	file := filepath.Join(t.TempDir(), "big.xml")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dryRun := func() (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), []string{"import", "--dry-run", file}, &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+
+	t.Setenv("Q2K_SHOW_RESULTS_MAX_BYTES", "1000")
+	code, out, stderr := dryRun()
+	if code != 0 || !strings.Contains(out, `"results_truncated":true`) || strings.Contains(out, big[:2000]) {
+		t.Errorf("with a 1000-byte cap: exit %d, stderr %q; RESULTS not cut", code, stderr)
+	}
+
+	t.Setenv("Q2K_SHOW_RESULTS_MAX_BYTES", "0")
+	t.Setenv("Q2K_KAFKA_MAX_MESSAGE_BYTES", "65536")
+	code, out, _ = dryRun()
+	checkImport(t, "too_large", code, out, "", 1, 1, "")
+	if !strings.Contains(out, `"reason":"record_too_large"`) {
+		t.Errorf("no record_too_large dead letter in:\n%.500s", out)
+	}
+
+	t.Setenv("Q2K_SHOW_RESULTS_MAX_BYTES", "abc")
+	if code, _, stderr := dryRun(); code != 1 || !strings.Contains(stderr, "Q2K_SHOW_RESULTS_MAX_BYTES") {
+		t.Errorf("exit %d, stderr %q; want the variable named", code, stderr)
+	}
+}

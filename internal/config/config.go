@@ -150,6 +150,33 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	return &c, nil
 }
 
+// LoadRecords reads the variables that shape records and dead letters
+// (RESULTS cap, largest message, topic names) and checks only those: what
+// `import --dry-run` needs, without brokers or credentials.
+func LoadRecords(ctx context.Context) (*Config, error) {
+	var c Config
+	err := envconfig.ProcessWith(ctx, &envconfig.Config{
+		Target:   &c,
+		Lookuper: envconfig.PrefixLookuper(Prefix, envconfig.OsLookuper()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s%w", variableOf(err), err)
+	}
+	var errs []error
+	if c.Output.ResultsMaxBytes < 0 {
+		errs = append(errs, problem("SHOW_RESULTS_MAX_BYTES", "%d is negative",
+			c.Output.ResultsMaxBytes))
+	}
+	if c.Kafka.MaxMessageBytes < 64<<10 {
+		errs = append(errs, problem("KAFKA_MAX_MESSAGE_BYTES", "%d is below 65536",
+			c.Kafka.MaxMessageBytes))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // LoadPublishing reads the configuration for commands that only publish
 // (import): it validates the Kafka settings and nothing of Qualys.
 func LoadPublishing(ctx context.Context) (*Config, error) {

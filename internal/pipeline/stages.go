@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"runtime"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
-	"github.com/q2k/qualys2kafka/internal/deadletter"
 	"github.com/q2k/qualys2kafka/internal/fetch"
 	"github.com/q2k/qualys2kafka/internal/publish"
 	"github.com/q2k/qualys2kafka/internal/qualys"
@@ -25,13 +23,10 @@ type hostItem struct {
 	rng  int
 }
 
-// item is a record on its way to the publishers, with its range and
-// topic; reason is set on dead-letter records.
+// item is a record on its way to the publishers, with its range.
 type item struct {
-	rec    record.Record
-	rng    int
-	topic  string
-	reason string
+	Item
+	rng int
 }
 
 // drainTimeout bounds how long records already fetched may still be
@@ -180,27 +175,16 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 	}
 
 	meta := record.Meta{RunID: runID, Subscription: s.Subscription, APIVersion: s.Client.APIVersion()}
-	dead := s.Topics.DeadLetter()
+	maker := s.records()
+	var items []Item
 	for it := range hosts {
 		meta.ObservedAt = time.Now().UTC()
-		h := it.host
-		for _, r := range h.Rejects {
-			rec := deadletter.FromReject(meta, r, s.MaxMessageBytes)
-			if err := add(item{rec: rec, rng: it.rng, topic: dead, reason: r.Reason}); err != nil {
-				return err
-			}
+		var err error
+		if items, err = maker.Host(items[:0], meta, it.host); err != nil {
+			return err
 		}
-		for i := range h.Detections {
-			record.CapResults(&h.Detections[i], s.ResultsMaxBytes)
-			rec, err := s.Encoder.Encode(meta, h, &h.Detections[i])
-			if err != nil {
-				return fmt.Errorf("encode host %d qid %d: %w", h.ID, h.Detections[i].QID, err)
-			}
-			next := item{rec: rec, rng: it.rng, topic: s.Topics.ForStatus(rec.Status)}
-			if s.tooLarge(rec) {
-				next = s.deadLetterTooLarge(meta, rec, it.rng)
-			}
-			if err := add(next); err != nil {
+		for _, i := range items {
+			if err := add(item{Item: i, rng: it.rng}); err != nil {
 				return err
 			}
 		}
@@ -219,38 +203,13 @@ func (s *Syncer) encode(ctx context.Context, runID string, hosts <-chan hostItem
 	return nil
 }
 
-// tooLarge reports a record the detection topics would refuse. The bound
-// counts key, value and headers; the batch framing around one record is
-// left to the margin between MaxMessageBytes and the broker's limit.
-func (s *Syncer) tooLarge(rec record.Record) bool {
-	if s.MaxMessageBytes <= 0 {
-		return false
-	}
-	n := len(rec.Key) + len(rec.Value)
-	for _, h := range rec.Headers {
-		n += len(h.Key) + len(h.Value)
-	}
-	return n > s.MaxMessageBytes
-}
-
-// deadLetterTooLarge returns the dead-letter item of a record too large to
-// publish, holding the record as JSON (cut to fit if need be).
-func (s *Syncer) deadLetterTooLarge(meta record.Meta, rec record.Record, rng int) item {
-	raw := []byte(nil)
-	if native, err := s.Encoder.Decode(rec.Value); err == nil {
-		raw, _ = record.JSON(native)
-	}
-	dl := deadletter.FromRecord(meta, rec, raw, s.MaxMessageBytes)
-	return item{rec: dl, rng: rng, topic: s.Topics.DeadLetter(), reason: deadletter.ReasonTooLarge}
-}
-
 // publish writes batches until the channel closes, calling acked for each
 // batch the brokers acknowledged.
 func (s *Syncer) publish(ctx context.Context, batches <-chan []item, acked func([]item)) error {
 	for items := range batches {
 		msgs := make([]kafka.Message, len(items))
 		for i, it := range items {
-			msgs[i] = messageTo(it.topic, it.rec)
+			msgs[i] = it.Message()
 		}
 		if err := s.Writer.Publish(ctx, msgs...); err != nil {
 			return err

@@ -64,22 +64,22 @@ func TestRecordTooLargeGoesToTheDeadLetterTopic(t *testing.T) {
 		if it.rng != 3 {
 			t.Errorf("item of range %d, want 3", it.rng)
 		}
-		byReason[it.reason] = it
+		byReason[it.Reason] = it
 	}
-	if it := byReason[""]; it.topic != s.Topics.ForStatus("ACTIVE") || it.rec.QID != 1 {
-		t.Errorf("published item: topic %s qid %d", it.topic, it.rec.QID)
+	if it := byReason[""]; it.Topic != s.Topics.ForStatus("ACTIVE") || it.Rec.QID != 1 {
+		t.Errorf("published item: topic %s qid %d", it.Topic, it.Rec.QID)
 	}
 	for _, reason := range []string{deadletter.ReasonTooLarge, qualys.RejectDate} {
 		it, ok := byReason[reason]
-		if !ok || it.topic != s.Topics.DeadLetter() {
+		if !ok || it.Topic != s.Topics.DeadLetter() {
 			t.Fatalf("no dead letter for %s: %+v", reason, byReason)
 		}
 		var e deadletter.Entry
-		if err := json.Unmarshal(it.rec.Value, &e); err != nil {
+		if err := json.Unmarshal(it.Rec.Value, &e); err != nil {
 			t.Fatal(err)
 		}
-		if e.HostID != 7 || e.Reason != reason || len(it.rec.Value) > s.MaxMessageBytes {
-			t.Errorf("%s entry: %+v (%d bytes)", reason, e, len(it.rec.Value))
+		if e.HostID != 7 || e.Reason != reason || len(it.Rec.Value) > s.MaxMessageBytes {
+			t.Errorf("%s entry: %+v (%d bytes)", reason, e, len(it.Rec.Value))
 		}
 		if reason == deadletter.ReasonTooLarge && (e.Source != deadletter.SourceRecord ||
 			!e.RawTruncated || !strings.Contains(e.Raw, `"qid":2`)) {

@@ -101,11 +101,11 @@ func (t *tracker) acked(items []item) {
 	var touched []int
 	for _, it := range items {
 		t.acks[it.rng]++
-		t.sum.ByTopic[it.topic]++
-		if it.reason != "" {
-			t.sum.DeadLettered[it.reason]++
+		t.sum.ByTopic[it.Topic]++
+		if it.Reason != "" {
+			t.sum.DeadLettered[it.Reason]++
 		} else {
-			t.sum.ByStatus[it.rec.Status]++
+			t.sum.ByStatus[it.Rec.Status]++
 		}
 		if !slices.Contains(touched, it.rng) {
 			touched = append(touched, it.rng)
