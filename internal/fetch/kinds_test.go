@@ -57,6 +57,10 @@ func TestResponseKinds(t *testing.T) {
 			wantHosts: 3, wantTries: 1, check: func(err error) bool { return errors.Is(err, qualys.ErrPagination) }},
 		{name: "warning_whose_id_min_goes_backwards", second: xml(page([]int{3}, warningURL("https://q.example/api/5.0/fo/asset/host/vm/detection/?action=list&id_min=2"))),
 			wantHosts: 3, wantTries: 1, check: func(err error) bool { return errors.Is(err, qualys.ErrPagination) }},
+		{name: "entity_expanding_to_a_megabyte", second: xml(`<?xml version="1.0"?>` + "\n" + `<!DOCTYPE HOST_LIST_VM_DETECTION_OUTPUT [<!ENTITY big "` + strings.Repeat("x", 1<<20) + `">]>` + "\n" + strings.Replace(page([]int{3}, ""), "<ID>3</ID>", "<ID>3</ID><DNS>&big;</DNS>", 1)[len(`<?xml version="1.0" encoding="UTF-8" ?>`):]),
+			wantHosts: 2, wantTries: 1, check: func(err error) bool {
+				return err != nil && !errors.Is(err, decode.ErrCut) && strings.Contains(err.Error(), "&big;")
+			}},
 		{name: "keep_alive_comments_and_leading_comment", second: xml("<!-- keep-alive -->" + strings.ReplaceAll(page([]int{3, 4}, ""), "<HOST>", "<!-- keep-alive --><HOST>")),
 			wantHosts: 4, wantTries: 1, check: func(err error) bool { return err == nil }},
 	}
