@@ -167,6 +167,11 @@ func (r Retry) Do(ctx context.Context, gate *qualys.Gate, onRetry func(cause str
 		if !d.Retry || streak >= r.Attempts {
 			return failures, err
 		}
+		if ctx.Err() != nil {
+			// The failure came from the sync stopping (a publish error,
+			// a shutdown): no retry follows, so none is announced.
+			return failures, err
+		}
 		if d.Cause == CauseRateLimit && gate != nil {
 			gate.HoldFor(d.RateWait) // also for a refusal that came with HTTP 200
 		}

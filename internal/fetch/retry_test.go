@@ -1,10 +1,13 @@
 package fetch
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/q2k/qualys2kafka/internal/decode"
 	"github.com/q2k/qualys2kafka/internal/qualys"
@@ -50,5 +53,19 @@ func TestClassify(t *testing.T) {
 				t.Errorf("Classify = %+v, want cause %q retry %v stops %v", d, tt.wantCause, tt.wantRetry, tt.wantStop)
 			}
 		})
+	}
+}
+
+// TestRetryAnnouncesNoRetryAfterTheSyncStopped: a page that fails because
+// the sync was cancelled (a publish error elsewhere) is not logged as a
+// retry of a cut stream.
+func TestRetryAnnouncesNoRetryAfterTheSyncStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	announced := 0
+	_, err := Retry{}.Do(ctx, nil, func(string, time.Duration, error) { announced++ },
+		func() (bool, error) { return false, decode.ErrCut })
+	if !errors.Is(err, decode.ErrCut) || announced != 0 {
+		t.Errorf("err = %v, %d retries announced; want the cut returned and none announced", err, announced)
 	}
 }
