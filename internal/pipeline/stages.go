@@ -128,7 +128,7 @@ func (s *Syncer) fetchRange(ctx context.Context, w *fetch.Walker, params url.Val
 	tr *tracker, i int, hosts chan<- hostItem) error {
 	r := tr.prog.Ranges[i]
 	st, err := w.Walk(ctx, r.Params(params), func(h *qualys.Host) error {
-		tr.fetched(i, len(h.Detections)+len(h.Rejects))
+		tr.fetched(i, h)
 		select {
 		case hosts <- hostItem{host: h, rng: i}:
 			return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/q2k/qualys2kafka/internal/checkpoint"
 	"github.com/q2k/qualys2kafka/internal/fetch"
+	"github.com/q2k/qualys2kafka/internal/qualys"
 )
 
 // tracker knows, for each range, how many records it produced and how many
@@ -65,11 +66,15 @@ func (t *tracker) pending() []int {
 	return out
 }
 
-// fetched counts the records a host of range i will produce.
-func (t *tracker) fetched(i, records int) {
+// fetched counts a host of range i as it is handed on, and the records it
+// will produce, so that progress logs see hosts as they come.
+func (t *tracker) fetched(i int, h *qualys.Host) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.expected[i] += int64(records)
+	t.expected[i] += int64(len(h.Detections) + len(h.Rejects))
+	t.sum.Hosts++
+	t.sum.Detections += len(h.Detections)
+	t.sum.Rejects += len(h.Rejects)
 }
 
 // walked adds a range walk's figures to the summary.
@@ -77,9 +82,6 @@ func (t *tracker) walked(st fetch.Stats) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sum.Pages += st.Pages
-	t.sum.Hosts += st.Hosts
-	t.sum.Detections += st.Detections
-	t.sum.Rejects += st.Rejects
 	t.sum.Repairs.Add(st.Repairs)
 	for cause, n := range st.Retries {
 		t.sum.Retries[cause] += n
