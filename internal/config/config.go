@@ -136,6 +136,14 @@ func Load(ctx context.Context) (*Config, error) {
 
 // LoadFrom is Load with another source of variables (for tests).
 func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
+	return load(ctx, l, func(c *Config) error {
+		return errors.Join(c.resolveSecrets(), c.Validate())
+	})
+}
+
+// load reads the variables from l and checks them with check. A value that
+// does not parse is reported with its variable's name.
+func load(ctx context.Context, l envconfig.Lookuper, check func(*Config) error) (*Config, error) {
 	var c Config
 	err := envconfig.ProcessWith(ctx, &envconfig.Config{
 		Target:   &c,
@@ -144,7 +152,7 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s%w", variableOf(err), err)
 	}
-	if err := errors.Join(c.resolveSecrets(), c.Validate()); err != nil {
+	if err := check(&c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -154,44 +162,26 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 // (RESULTS cap, largest message, topic names) and checks only those: what
 // `import --dry-run` needs, without brokers or credentials.
 func LoadRecords(ctx context.Context) (*Config, error) {
-	var c Config
-	err := envconfig.ProcessWith(ctx, &envconfig.Config{
-		Target:   &c,
-		Lookuper: envconfig.PrefixLookuper(Prefix, envconfig.OsLookuper()),
+	return load(ctx, envconfig.OsLookuper(), func(c *Config) error {
+		var errs []error
+		if c.Output.ResultsMaxBytes < 0 {
+			errs = append(errs, problem("SHOW_RESULTS_MAX_BYTES", "%d is negative",
+				c.Output.ResultsMaxBytes))
+		}
+		if c.Kafka.MaxMessageBytes < 64<<10 {
+			errs = append(errs, problem("KAFKA_MAX_MESSAGE_BYTES", "%d is below 65536",
+				c.Kafka.MaxMessageBytes))
+		}
+		return errors.Join(errs...)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s%w", variableOf(err), err)
-	}
-	var errs []error
-	if c.Output.ResultsMaxBytes < 0 {
-		errs = append(errs, problem("SHOW_RESULTS_MAX_BYTES", "%d is negative",
-			c.Output.ResultsMaxBytes))
-	}
-	if c.Kafka.MaxMessageBytes < 64<<10 {
-		errs = append(errs, problem("KAFKA_MAX_MESSAGE_BYTES", "%d is below 65536",
-			c.Kafka.MaxMessageBytes))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }
 
 // LoadPublishing reads the configuration for commands that only publish
 // (import): it validates the Kafka settings and nothing of Qualys.
 func LoadPublishing(ctx context.Context) (*Config, error) {
-	var c Config
-	err := envconfig.ProcessWith(ctx, &envconfig.Config{
-		Target:   &c,
-		Lookuper: envconfig.PrefixLookuper(Prefix, envconfig.OsLookuper()),
+	return load(ctx, envconfig.OsLookuper(), func(c *Config) error {
+		return errors.Join(c.validateKafka()...)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s%w", variableOf(err), err)
-	}
-	if err := errors.Join(c.validateKafka()...); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }
 
 func (c *Config) resolveSecrets() error {
