@@ -50,7 +50,7 @@ type fastDecoder struct {
 func newFast(r io.Reader, httpStatus int) Stream {
 	src := &source{r: r}
 	repair := newRepairReader(src)
-	f := newFeed(src, &runRepair{repairReader: repair})
+	f := newFeed(src, repair)
 	return &fastDecoder{src: src, repair: repair, f: f, t: newTokenizer(f), status: httpStatus}
 }
 

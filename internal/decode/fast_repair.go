@@ -14,76 +14,8 @@ var xmlASCII = func() (t [256]bool) {
 	return t
 }()
 
-// runRepair is the repair reader of the fast decoder. It reads and counts
-// exactly as repairReader.Read does (the same fills of the same buffers,
-// so the source is asked for bytes at the same points), but copies runs
-// of allowed ASCII whole instead of byte by byte, and reuses its output
-// buffer: check starts from rr.out[:0], which has no room left once out
-// has been read to its end, so it allocates a new one on every fill. The
-// byte loop of check alone runs at about 200 MB/s, the fast decoder's
-// whole budget.
-//
-// TODO(fast-decoder): check in repair.go could copy runs and keep its
-// buffer the same way; then this type goes and both decoders share one
-// loop.
-type runRepair struct {
-	*repairReader
-	buf []byte // the array out is read from, whole
-}
-
-func (rr *runRepair) Read(p []byte) (int, error) {
-	for len(rr.out) == 0 {
-		if rr.err != nil && len(rr.in) == 0 {
-			return 0, rr.err
-		}
-		rr.fill()
-		rr.checkRuns()
-	}
-	n := copy(p, rr.out)
-	rr.out = rr.out[n:]
-	return n, nil
-}
-
-// checkRuns is check with runs of characters that need no repair copied
-// in one append.
-func (rr *runRepair) checkRuns() {
-	out := rr.buf[:0]
-	in := rr.in
-	for len(in) > 0 {
-		if n := validRun(in); n > 0 {
-			out = append(out, in[:n]...)
-			in = in[n:]
-			continue
-		}
-		c := in[0]
-		if c < utf8.RuneSelf {
-			rr.repairs.IllegalChars++
-			out = append(out, replacement...)
-			in = in[1:]
-			continue
-		}
-		if !utf8.FullRune(in) && rr.err == nil {
-			break // the next read completes it
-		}
-		r, size := utf8.DecodeRune(in)
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			rr.repairs.InvalidUTF8++
-			out = append(out, replacement...)
-		case r == 0xFFFE || r == 0xFFFF:
-			rr.repairs.IllegalChars++
-			out = append(out, replacement...)
-		default:
-			out = append(out, in[:size]...)
-		}
-		in = in[size:]
-	}
-	rr.out, rr.buf = out, out
-	rr.in = append(rr.in[:0], in...)
-}
-
 // validRun returns the length of the run at the start of b that check
-// would copy unchanged: allowed ASCII and whole UTF-8 sequences other than
+// copies unchanged: allowed ASCII and whole UTF-8 sequences other than
 // U+FFFE and U+FFFF. A sequence cut at the end of b ends the run, as check
 // leaves it for the next read.
 func validRun(b []byte) int {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -367,10 +368,11 @@ func TestFastMatchesReferenceWithTinyLookahead(t *testing.T) {
 	}
 }
 
-// TestRunRepairMatchesRepair reads random bytes, mostly XML-like, through
-// both repair readers in random chunks: the output, the counts and the
-// reads from the source must be the same.
-func TestRunRepairMatchesRepair(t *testing.T) {
+// TestRepairMatchesByteByByte reads random bytes, mostly XML-like, through
+// the repair reader in random chunks: the output and the counts must be
+// those of the plain byte-at-a-time rule, which the run copying in check
+// must not change.
+func TestRepairMatchesByteByByte(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	specials := []byte("\t\r\n\x00\x07\x1f\x7f\x80\xc3\xa9\xe2\x82\xac" +
 		"\xf0\x9f\x98\x80\xef\xbf\xbe\xef\xbf\xbf\xff\xed\xa0\x80")
@@ -384,15 +386,46 @@ func TestRunRepairMatchesRepair(t *testing.T) {
 				doc[j] = specials[rnd.IntN(len(specials))]
 			}
 		}
-		want, wantReads := repairAll(newRepairReader(newChunkReader(doc, uint64(i))))
-		rr := newRepairReader(newChunkReader(doc, uint64(i)))
-		got, gotReads := repairAll(&runRepair{repairReader: rr})
-		same := bytes.Equal(got.out, want.out) && got.repairs == want.repairs
-		if !same || gotReads != wantReads {
-			t.Fatalf("document %q: run repair gave %q %+v after %d reads, repair %q %+v after %d",
-				doc, got.out, got.repairs, gotReads, want.out, want.repairs, wantReads)
+		want := repairByteByByte(doc)
+		got, _ := repairAll(newRepairReader(newChunkReader(doc, uint64(i))))
+		if !bytes.Equal(got.out, want.out) || got.repairs != want.repairs {
+			t.Fatalf("document %q: repair gave %q %+v, byte by byte %q %+v",
+				doc, got.out, got.repairs, want.out, want.repairs)
 		}
 	}
+}
+
+// repairByteByByte is the repair rule written plainly, over a whole
+// document: the oracle of TestRepairMatchesByteByByte.
+func repairByteByByte(doc []byte) repaired {
+	var r repaired
+	for len(doc) > 0 {
+		c := doc[0]
+		switch {
+		case c >= 0x20 && c < utf8.RuneSelf || c == '\t' || c == '\n' || c == '\r':
+			r.out = append(r.out, c)
+			doc = doc[1:]
+			continue
+		case c < utf8.RuneSelf:
+			r.repairs.IllegalChars++
+			r.out = append(r.out, replacement...)
+			doc = doc[1:]
+			continue
+		}
+		ru, size := utf8.DecodeRune(doc)
+		switch {
+		case ru == utf8.RuneError && size <= 1:
+			r.repairs.InvalidUTF8++
+			r.out = append(r.out, replacement...)
+		case ru == 0xFFFE || ru == 0xFFFF:
+			r.repairs.IllegalChars++
+			r.out = append(r.out, replacement...)
+		default:
+			r.out = append(r.out, doc[:size]...)
+		}
+		doc = doc[size:]
+	}
+	return r
 }
 
 type repaired struct {
@@ -415,10 +448,7 @@ func repairAll(r io.Reader) (repaired, int) {
 			break
 		}
 	}
-	switch rr := r.(type) {
-	case *repairReader:
-		out.repairs = rr.repairs
-	case *runRepair:
+	if rr, ok := r.(*repairReader); ok {
 		out.repairs = rr.repairs
 	}
 	return out, reads

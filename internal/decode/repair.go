@@ -33,6 +33,7 @@ type repairReader struct {
 	r       io.Reader
 	in      []byte // read, not yet checked
 	out     []byte // checked, not yet returned
+	buf     []byte // the array out is read from, whole, reused by each check
 	err     error  // of r, once seen
 	repairs Repairs
 }
@@ -69,17 +70,20 @@ func (rr *repairReader) fill() {
 	rr.err = err
 }
 
-// check moves the checked part of in to out, repairing as it goes.
+// check moves the checked part of in to out, repairing as it goes. Runs
+// that need no repair are copied whole (see validRun), and the output
+// buffer is reused from one fill to the next: a byte-at-a-time loop here
+// would cap both decoders near 200 MB/s.
 func (rr *repairReader) check() {
-	out := rr.out[:0]
+	out := rr.buf[:0]
 	in := rr.in
 	for len(in) > 0 {
-		c := in[0]
-		if c >= 0x20 && c < utf8.RuneSelf || c == '\t' || c == '\n' || c == '\r' {
-			out = append(out, c)
-			in = in[1:]
+		if n := validRun(in); n > 0 {
+			out = append(out, in[:n]...)
+			in = in[n:]
 			continue
 		}
+		c := in[0]
 		if c < utf8.RuneSelf {
 			rr.repairs.IllegalChars++
 			out = append(out, replacement...)
@@ -102,6 +106,6 @@ func (rr *repairReader) check() {
 		}
 		in = in[size:]
 	}
-	rr.out = out
+	rr.out, rr.buf = out, out
 	rr.in = append(rr.in[:0], in...)
 }
