@@ -127,174 +127,116 @@ func (d *fastDecoder) hostScanField(h *qualys.Host, el *token) error {
 }
 
 func (d *fastDecoder) readDNSData(dns *qualys.DNSData) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
-		}
+	return d.fields(func(el *token) error {
 		switch el.elem {
 		case elemHostname:
-			err = d.textField(elemHostname, &dns.Hostname)
+			return d.textField(elemHostname, &dns.Hostname)
 		case elemDomain:
-			err = d.textField(elemDomain, &dns.Domain)
+			return d.textField(elemDomain, &dns.Domain)
 		case elemFQDN:
-			err = d.textField(elemFQDN, &dns.FQDN)
-		default:
-			err = d.skip()
+			return d.textField(elemFQDN, &dns.FQDN)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return d.skip()
+	})
 }
 
 func (d *fastDecoder) readTags(h *qualys.Host) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
-		}
-		if el.elem != elemTag {
-			if err := d.skip(); err != nil {
-				return err
-			}
-			continue
-		}
+	return d.list(elemTag, func() error {
 		var t qualys.Tag
-		err = d.readTag(&t)
+		err := d.fields(func(el *token) error { return d.tagField(&t, el) })
 		h.Tags = append(h.Tags, t)
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
-func (d *fastDecoder) readTag(t *qualys.Tag) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
-		}
-		switch el.elem {
-		case elemTagID:
-			err = d.optInt(elemTagID, &t.ID)
-		case elemName:
-			err = d.textField(elemName, &t.Name)
-		case elemColor:
-			err = d.textField(elemColor, &t.Color)
-		case elemBackgroundColor:
-			err = d.textField(elemBackgroundColor, &t.BackgroundColor)
-		default:
-			err = d.skip()
-		}
-		if err != nil {
-			return err
-		}
+func (d *fastDecoder) tagField(t *qualys.Tag, el *token) error {
+	switch el.elem {
+	case elemTagID:
+		return d.optInt(elemTagID, &t.ID)
+	case elemName:
+		return d.textField(elemName, &t.Name)
+	case elemColor:
+		return d.textField(elemColor, &t.Color)
+	case elemBackgroundColor:
+		return d.textField(elemBackgroundColor, &t.BackgroundColor)
 	}
+	return d.skip()
 }
 
 // readMetadata reads METADATA, whose children are one element per cloud
 // provider, each holding ATTRIBUTE elements.
 func (d *fastDecoder) readMetadata(h *qualys.Host) error {
-	for {
-		provider, err := d.child()
-		if err != nil || provider == nil {
+	return d.fields(func(provider *token) error {
+		name := d.str(elemMetadata, provider.local)
+		return d.list(elemAttribute, func() error {
+			a := qualys.CloudAttribute{Provider: name}
+			err := d.fields(func(el *token) error { return d.attributeField(&a, el) })
+			h.Metadata = append(h.Metadata, a)
 			return err
-		}
-		if err := d.readProvider(h, d.str(elemMetadata, provider.local)); err != nil {
-			return err
-		}
-	}
+		})
+	})
 }
 
-func (d *fastDecoder) readProvider(h *qualys.Host, provider string) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
-		}
-		if el.elem != elemAttribute {
-			if err := d.skip(); err != nil {
-				return err
-			}
-			continue
-		}
-		a := qualys.CloudAttribute{Provider: provider}
-		err = d.readAttribute(&a)
-		h.Metadata = append(h.Metadata, a)
-		if err != nil {
-			return err
-		}
+func (d *fastDecoder) attributeField(a *qualys.CloudAttribute, el *token) error {
+	switch e := el.elem; e {
+	case elemName:
+		return d.textField(elemName, &a.Name)
+	case elemLastStatus:
+		return d.textField(elemLastStatus, &a.LastStatus)
+	case elemValue:
+		return d.textField(elemValue, &a.Value)
+	case elemLastSuccessDate:
+		return d.timeField(e, &a.LastSuccess)
+	case elemLastErrorDate:
+		return d.timeField(e, &a.LastErrorDate)
+	case elemLastError:
+		return d.textField(elemLastError, &a.LastError)
 	}
-}
-
-func (d *fastDecoder) readAttribute(a *qualys.CloudAttribute) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
-		}
-		switch e := el.elem; e {
-		case elemName:
-			err = d.textField(elemName, &a.Name)
-		case elemLastStatus:
-			err = d.textField(elemLastStatus, &a.LastStatus)
-		case elemValue:
-			err = d.textField(elemValue, &a.Value)
-		case elemLastSuccessDate:
-			err = d.timeField(e, &a.LastSuccess)
-		case elemLastErrorDate:
-			err = d.timeField(e, &a.LastErrorDate)
-		case elemLastError:
-			err = d.textField(elemLastError, &a.LastError)
-		default:
-			err = d.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return d.skip()
 }
 
 func (d *fastDecoder) readCloudTags(h *qualys.Host) error {
+	return d.list(elemCloudTag, func() error {
+		var t qualys.CloudTag
+		err := d.fields(func(el *token) error { return d.cloudTagField(&t, el) })
+		h.CloudTags = append(h.CloudTags, t)
+		return err
+	})
+}
+
+func (d *fastDecoder) cloudTagField(t *qualys.CloudTag, el *token) error {
+	switch e := el.elem; e {
+	case elemName:
+		return d.textField(elemName, &t.Name)
+	case elemValue:
+		return d.textField(elemValue, &t.Value)
+	case elemLastSuccessDate:
+		return d.timeField(e, &t.LastSuccess)
+	}
+	return d.skip()
+}
+
+// fields calls read for each child element of the element just opened,
+// until it closes; read must consume the child whole.
+func (d *fastDecoder) fields(read func(el *token) error) error {
 	for {
 		el, err := d.child()
 		if err != nil || el == nil {
 			return err
 		}
-		if el.elem != elemCloudTag {
-			if err := d.skip(); err != nil {
-				return err
-			}
-			continue
-		}
-		var t qualys.CloudTag
-		err = d.readCloudTag(&t)
-		h.CloudTags = append(h.CloudTags, t)
-		if err != nil {
+		if err := read(el); err != nil {
 			return err
 		}
 	}
 }
 
-func (d *fastDecoder) readCloudTag(t *qualys.CloudTag) error {
-	for {
-		el, err := d.child()
-		if err != nil || el == nil {
-			return err
+// list calls read for each child element named want of the element just
+// opened, and skips the others.
+func (d *fastDecoder) list(want elem, read func() error) error {
+	return d.fields(func(el *token) error {
+		if el.elem != want {
+			return d.skip()
 		}
-		switch e := el.elem; e {
-		case elemName:
-			err = d.textField(elemName, &t.Name)
-		case elemValue:
-			err = d.textField(elemValue, &t.Value)
-		case elemLastSuccessDate:
-			err = d.timeField(e, &t.LastSuccess)
-		default:
-			err = d.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
+		return read()
+	})
 }
