@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/q2k/qualys2kafka/internal/checkpoint"
 	"github.com/q2k/qualys2kafka/internal/deadletter"
+	"github.com/q2k/qualys2kafka/internal/plan"
 	"github.com/q2k/qualys2kafka/internal/publish"
 	"github.com/q2k/qualys2kafka/internal/qualys"
 	"github.com/q2k/qualys2kafka/internal/record"
@@ -112,5 +114,20 @@ func TestEncodeSendsPartialBatchWhenNoHostWaits(t *testing.T) {
 	close(hosts)
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProgressCountsHostsAsTheyCome: the summary (and so the progress log)
+// counts a host when it is handed on, not when its range's walk ends; the
+// log said 0 hosts through a long range before.
+func TestProgressCountsHostsAsTheyCome(t *testing.T) {
+	s := testSyncer(t, 0)
+	sum := newSummary(checkpoint.Progress{RunID: "run-1", Ranges: make([]plan.Range, 2)})
+	tr := newTracker(s, t.Context(), checkpoint.Progress{RunID: "run-1", Ranges: make([]plan.Range, 2)}, &sum)
+	tr.fetched(1, &qualys.Host{ID: 9, Detections: make([]qualys.Detection, 3),
+		Rejects: make([]qualys.Reject, 1)})
+	if sum.Hosts != 1 || sum.Detections != 3 || sum.Rejects != 1 || tr.expected[1] != 4 {
+		t.Errorf("after one host: hosts %d detections %d rejects %d expected %d; want 1, 3, 1, 4",
+			sum.Hosts, sum.Detections, sum.Rejects, tr.expected[1])
 	}
 }
