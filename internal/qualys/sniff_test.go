@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -23,6 +25,7 @@ func TestSniff(t *testing.T) {
 		{"html_doctype", "<!DOCTYPE html>\n<html lang=\"en\">", BodyHTML},
 		{"html_upper_case_after_comment", "<!-- portal --><HTML><BODY>Login</BODY></HTML>", BodyHTML},
 		{"json", `{"error": "unauthorized"}`, BodyOther},
+		{"csv_output", "----BEGIN_RESPONSE_HEADER_CSV\n\"Status Message\"\n", BodyOther},
 		{"plain_text", "Service Unavailable", BodyOther},
 		{"lone_angle_bracket", "<", BodyOther},
 		{"markup_declaration_not_doctype", "<!ELEMENT x ANY>", BodyOther},
@@ -64,7 +67,26 @@ func checkPrefixes(t *testing.T, body []byte) {
 	}
 }
 
+// FuzzSniff is seeded with every detection, host list and error document
+// of the decoder's testdata (copies of the real samples), a CSV response
+// and the cases above.
 func FuzzSniff(f *testing.F) {
+	seeds, _ := filepath.Glob("../decode/testdata/*.xml")
+	for _, dir := range []string{"crafted", "hostlist"} {
+		more, _ := filepath.Glob(filepath.Join("../decode/testdata", dir, "*.xml"))
+		seeds = append(seeds, more...)
+	}
+	seeds = append(seeds, "testdata/sniff/csv_output_doccenter_sample03.txt")
+	if len(seeds) < 8 {
+		f.Fatalf("found %d seed files, want the decoder's testdata", len(seeds))
+	}
+	for _, name := range seeds {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), SniffLimit)])
+	}
 	for _, s := range []string{
 		`<?xml version="1.0"?><HOST_LIST_VM_DETECTION_OUTPUT>`, "<html>", "<!DOCTYPE html>",
 		"\xef\xbb\xbf<!-- c --><x/>", "{}", "", "<!--", strings.Repeat(" ", 70) + "<x>",
