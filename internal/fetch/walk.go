@@ -27,7 +27,6 @@ type Stats struct {
 	Pages      int
 	Hosts      int
 	Detections int
-	Rejects    int            // detections that could not be read, sent to the dead-letter topic
 	Retries    map[string]int // by cause
 	Repairs    decode.Repairs // characters replaced so that pages could be read
 }
@@ -140,7 +139,6 @@ func (w *Walker) page(ctx context.Context, p url.Values, st *Stats,
 		}
 		st.Hosts++
 		st.Detections += len(h.Detections)
-		st.Rejects += len(h.Rejects)
 	}
 	w.noteServerTime(st, d)
 
